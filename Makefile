@@ -42,6 +42,8 @@ FUZZ_BINS  := $(patsubst %.c,$(O)/%,$(FUZZ_SRCS))
 .PHONY: all build deps test check check-unit check-fuzz check-integration check-docs \
         docs demo asan ubsan valgrind format format-check clean tests-build
 .DEFAULT_GOAL := all
+# Keep objects of chained rules (tests) so rebuilds stay incremental.
+.SECONDARY:
 
 # Public entry points install missing packages first, then build in a
 # sub-make so pkg-config sees the freshly installed libraries.

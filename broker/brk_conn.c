@@ -5,8 +5,11 @@
 #include "common/log.h"
 #include "common/util.h"
 
+#include <errno.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/sendfile.h>
+#include <unistd.h>
 
 /* Frames served per connection per loop iteration, so one busy pipelining
  * client cannot starve the others (libuv's uv__read does the same). */
@@ -16,11 +19,11 @@
 
 typedef struct conn_write {
     uv_write_t req;
-    buf_t buf;
     brk_conn_t *conn;
 } conn_write_t;
 
 static void conn_close(brk_conn_t *c, const char *why);
+static void queue_pop(brk_conn_t *c);
 
 static void conn_unlink(brk_conn_t *c)
 {
@@ -32,21 +35,36 @@ static void conn_unlink(brk_conn_t *c)
         c->next->prev = c->prev;
 }
 
+static void on_poll_close(uv_handle_t *h)
+{
+    free(h);
+}
+
 static void on_close(uv_handle_t *h)
 {
     brk_conn_t *c = h->data;
+    while (c->outq)
+        queue_pop(c);
     free(c->rx);
+    arena_close(&c->arena);
     free(c);
 }
 
 static void conn_close(brk_conn_t *c, const char *why)
 {
     c->scheduled = 0;
+    if (c->waiting_cancel)
+        c->waiting_cancel(c);
     if (c->closing)
         return;
     c->closing = 1;
     log_debug(LOG_CTX_WIRE, "conn=%s closed: %s", c->peer, why);
     conn_unlink(c);
+    if (c->poll) {
+        uv_close((uv_handle_t *)c->poll, on_poll_close);
+        close(c->poll_fd);
+        c->poll = NULL;
+    }
     uv_close((uv_handle_t *)&c->tcp, on_close);
 }
 
@@ -63,39 +81,214 @@ static void on_alloc(uv_handle_t *h, size_t suggested, uv_buf_t *buf)
 
 static void conn_read_start(brk_conn_t *c);
 
-static void on_write(uv_write_t *w, int status)
+/* --- output queue ------------------------------------------------------ */
+
+void brk__out_init(brk_out_t *o)
 {
-    conn_write_t *cw = (conn_write_t *)w;
-    brk_conn_t *c = cw->conn;
-    c->write_queue_bytes -= cw->buf.len;
-    buf_close(&cw->buf);
-    free(cw);
-    if (status < 0) {
-        conn_close(c, uv_strerror(status));
-        return;
+    memset(o, 0, sizeof(*o));
+    buf_init(&o->buf);
+    kwire_splices_init(&o->splices);
+}
+
+void brk__out_hold(brk_out_t *o, brk_store_seg_t *seg)
+{
+    if (o->nsegs == o->capsegs) {
+        o->capsegs = o->capsegs ? o->capsegs * 2 : 8;
+        o->segs = xrealloc(o->segs, o->capsegs * sizeof(*o->segs));
     }
+    o->segs[o->nsegs++] = seg;
+}
+
+void brk__out_close(brk_out_t *o)
+{
+    for (size_t i = 0; i < o->nsegs; i++)
+        if (o->segs[i])
+            brk_store_seg_release(o->segs[i]);
+    free(o->segs);
+    buf_close(&o->buf);
+    kwire_splices_close(&o->splices);
+    memset(o, 0, sizeof(*o));
+}
+
+static brk_out_item_t *item_new(void)
+{
+    brk_out_item_t *it = xcalloc(1, sizeof(*it));
+    it->fd = -1;
+    return it;
+}
+
+static void item_free(brk_out_item_t *it)
+{
+    buf_close(&it->buf);
+    if (it->seg)
+        brk_store_seg_release(it->seg);
+    free(it);
+}
+
+static void queue_push(brk_conn_t *c, brk_out_item_t *it)
+{
+    if (c->outq_tail)
+        c->outq_tail->next = it;
+    else
+        c->outq = it;
+    c->outq_tail = it;
+    c->write_queue_bytes += it->fd >= 0 ? (size_t)it->len : it->buf.len;
+}
+
+static void queue_pop(brk_conn_t *c)
+{
+    brk_out_item_t *it = c->outq;
+    c->outq = it->next;
+    if (!c->outq)
+        c->outq_tail = NULL;
+    c->write_queue_bytes -= it->fd >= 0 ? (size_t)it->len : it->buf.len;
+    item_free(it);
+}
+
+static void queue_bytes(brk_conn_t *c, const uint8_t *p, size_t n)
+{
+    if (n == 0)
+        return;
+    brk_out_item_t *it = item_new();
+    buf_append(&it->buf, p, n);
+    queue_push(c, it);
+}
+
+static void conn_pump(brk_conn_t *c);
+
+static void after_output(brk_conn_t *c)
+{
     if (!c->closing && !c->reading && c->write_queue_bytes < CONN_MAX_QUEUED_BYTES / 2) {
         conn_read_start(c);
         brk__conn_process(c); /* frames may have waited in rx */
     }
 }
 
-/* Hand the response frames in @p out to libuv; takes the buffer's storage. */
-static void conn_send(brk_conn_t *c, buf_t *out)
+static void on_write(uv_write_t *w, int status)
 {
-    conn_write_t *cw = xcalloc(1, sizeof(*cw));
-    cw->buf = *out;
-    cw->conn = c;
-    buf_init(out);
-    uv_buf_t ub = uv_buf_init((char *)cw->buf.data, (unsigned)cw->buf.len);
-    c->write_queue_bytes += cw->buf.len;
-    int rc = uv_write(&cw->req, (uv_stream_t *)&c->tcp, &ub, 1, on_write);
-    if (rc < 0) {
-        c->write_queue_bytes -= cw->buf.len;
-        buf_close(&cw->buf);
-        free(cw);
-        conn_close(c, uv_strerror(rc));
+    conn_write_t *cw = (conn_write_t *)w;
+    brk_conn_t *c = cw->conn;
+    free(cw);
+    c->out_busy = 0;
+    if (c->closing)
+        return;
+    if (status < 0) {
+        conn_close(c, uv_strerror(status));
+        return;
     }
+    queue_pop(c);
+    conn_pump(c);
+    after_output(c);
+}
+
+static void on_writable(uv_poll_t *p, int status, int events)
+{
+    brk_conn_t *c = p->data;
+    (void)events;
+    uv_poll_stop(p);
+    c->out_busy = 0;
+    if (status < 0) {
+        conn_close(c, uv_strerror(status));
+        return;
+    }
+    conn_pump(c);
+    after_output(c);
+}
+
+/* sendfile(2) needs to know when the socket drains; libuv owns the socket's
+ * epoll registration, so we watch a duplicate of the descriptor. */
+static int wait_writable(brk_conn_t *c, int sock)
+{
+    if (!c->poll) {
+        c->poll_fd = dup(sock);
+        if (c->poll_fd < 0)
+            return -errno;
+        c->poll = xcalloc(1, sizeof(*c->poll));
+        uv_poll_init(&c->srv->loop, c->poll, c->poll_fd);
+        c->poll->data = c;
+    }
+    c->out_busy = 1;
+    return uv_poll_start(c->poll, UV_WRITABLE, on_writable);
+}
+
+/* Send a file range of the queue head. @return 1 when it is fully sent, 0
+ * when the socket is full (a wakeup is armed), <0 on error. */
+static int send_file_item(brk_conn_t *c, brk_out_item_t *it)
+{
+    uv_os_fd_t sock;
+    if (uv_fileno((uv_handle_t *)&c->tcp, &sock) < 0)
+        return UV_EBADF;
+    while (it->len > 0) {
+        off_t pos = it->pos;
+        ssize_t n = sendfile(sock, it->fd, &pos, (size_t)it->len);
+        if (n < 0 && errno == EINTR)
+            continue;
+        if (n < 0 && errno == EAGAIN)
+            return wait_writable(c, sock);
+        if (n <= 0)
+            return n < 0 ? -errno : UV_EOF; /* a segment shorter than its index said */
+        it->pos += n;
+        it->len -= (int32_t)n;
+        c->write_queue_bytes -= (size_t)n;
+    }
+    return 1;
+}
+
+static void conn_pump(brk_conn_t *c)
+{
+    while (c->outq && !c->out_busy && !c->closing) {
+        brk_out_item_t *it = c->outq;
+        if (it->fd < 0) {
+            conn_write_t *cw = xcalloc(1, sizeof(*cw));
+            cw->conn = c;
+            uv_buf_t ub = uv_buf_init((char *)it->buf.data, (unsigned)it->buf.len);
+            int rc = uv_write(&cw->req, (uv_stream_t *)&c->tcp, &ub, 1, on_write);
+            if (rc < 0) {
+                free(cw);
+                conn_close(c, uv_strerror(rc));
+                return;
+            }
+            c->out_busy = 1;
+            return;
+        }
+        int rc = send_file_item(c, it);
+        if (rc < 0) {
+            log_warn("conn=%s sendfile failed: %s", c->peer, uv_strerror(rc));
+            conn_close(c, "sendfile failed");
+            return;
+        }
+        if (rc == 0)
+            return;
+        queue_pop(c);
+    }
+}
+
+void brk__conn_send(brk_conn_t *c, brk_out_t *o)
+{
+    size_t at = 0;
+    for (size_t i = 0; i < o->splices.n; i++) {
+        const kwire_splice_t *sp = &o->splices.v[i];
+        queue_bytes(c, o->buf.data + at, sp->at - at);
+        brk_out_item_t *it = item_new();
+        it->fd = sp->fd;
+        it->pos = sp->pos;
+        it->len = sp->len;
+        /* Serve functions hold one segment per file range, in the order
+         * the encoder emits the ranges: each item keeps its own open. */
+        if (i < o->nsegs) {
+            it->seg = o->segs[i];
+            o->segs[i] = NULL;
+        }
+        queue_push(c, it);
+        at = sp->at;
+    }
+    queue_bytes(c, o->buf.data + at, o->buf.len - at);
+    for (size_t i = o->splices.n; i < o->nsegs; i++)
+        brk_store_seg_release(o->segs[i]);
+    o->nsegs = 0;
+    brk__out_close(o);
+    brk__out_init(o);
+    conn_pump(c);
 }
 
 /* Serve the complete frames buffered in rx, answering in request order. */
@@ -103,8 +296,9 @@ void brk__conn_process(brk_conn_t *c)
 {
     size_t off = 0;
     int frames = 0;
-    buf_t out = BUF_INIT;
-    while (!c->closing && frames < CONN_FRAMES_PER_WAKEUP) {
+    brk_out_t out;
+    brk__out_init(&out);
+    while (!c->closing && !c->waiting && frames < CONN_FRAMES_PER_WAKEUP) {
         kwire_slice_t frame;
         size_t consumed;
         int rc = kwire_frame_next(c->rx + off, c->rx_len - off,
@@ -127,16 +321,16 @@ void brk__conn_process(brk_conn_t *c)
     if (!c->closing) {
         memmove(c->rx, c->rx + off, c->rx_len - off);
         c->rx_len -= off;
-        if (out.len)
-            conn_send(c, &out);
-        if (frames == CONN_FRAMES_PER_WAKEUP)
+        if (out.buf.len)
+            brk__conn_send(c, &out);
+        if (frames == CONN_FRAMES_PER_WAKEUP && !c->waiting)
             brk__conn_schedule(c);
         if (c->reading && c->write_queue_bytes >= CONN_MAX_QUEUED_BYTES) {
             uv_read_stop((uv_stream_t *)&c->tcp);
             c->reading = 0;
         }
     }
-    buf_close(&out);
+    brk__out_close(&out);
 }
 
 static void on_read(uv_stream_t *s, ssize_t n, const uv_buf_t *buf)
@@ -149,6 +343,21 @@ static void on_read(uv_stream_t *s, ssize_t n, const uv_buf_t *buf)
     }
     c->rx_len += (size_t)n;
     brk__conn_process(c);
+}
+
+/* The address this client reached us on: Metadata advertises it when the
+ * listener is a wildcard. */
+static void local_name(brk_conn_t *c)
+{
+    struct sockaddr_storage ss;
+    int len = sizeof(ss);
+    snprintf(c->local_host, sizeof(c->local_host), "127.0.0.1");
+    if (uv_tcp_getsockname(&c->tcp, (struct sockaddr *)&ss, &len) < 0)
+        return;
+    if (ss.ss_family == AF_INET6)
+        uv_ip6_name((struct sockaddr_in6 *)&ss, c->local_host, sizeof(c->local_host));
+    else
+        uv_ip4_name((struct sockaddr_in *)&ss, c->local_host, sizeof(c->local_host));
 }
 
 static void peer_name(brk_conn_t *c)
@@ -186,6 +395,7 @@ void brk__conn_on_accept(uv_stream_t *listener, int status)
     }
     uv_tcp_nodelay(&c->tcp, 1);
     peer_name(c);
+    local_name(c);
     c->next = srv->conns;
     if (srv->conns)
         srv->conns->prev = c;

@@ -9,13 +9,32 @@
 
 #include <string.h>
 
-static int serve_ApiVersions(brk_server_t *srv, const brk_req_t *req, buf_t *out);
+static int serve_ApiVersions(brk_server_t *srv, const brk_req_t *req, brk_out_t *out);
 
 /* What we serve, by ApiKey. The versions follow the advertise column of
  * ../shared/reference/kafka-broker.md §3; an API appears here only once
  * every version in its range is implemented. */
 static const brk_api_t apis[] = {
+    /* Produce v0-2 are advertised so librdkafka compresses (its gate asks
+     * for v0); clients with MsgVer2 never send them. */
+    {0, "Produce", 0, 7, 9, brk__serve_Produce},
+    {1, "Fetch", 4, 11, 12, brk__serve_Fetch},
+    {2, "ListOffsets", 1, 3, 6, brk__serve_ListOffsets},
+    {3, "Metadata", 1, 6, 9, brk__serve_Metadata},
+    {8, "OffsetCommit", 2, 7, 8, brk__serve_OffsetCommit},
+    {9, "OffsetFetch", 1, 7, 6, brk__serve_OffsetFetch},
+    {10, "FindCoordinator", 0, 2, 3, brk__serve_FindCoordinator},
+    {11, "JoinGroup", 0, 5, 6, brk__serve_JoinGroup},
+    {12, "Heartbeat", 0, 3, 4, brk__serve_Heartbeat},
+    {13, "LeaveGroup", 0, 3, 4, brk__serve_LeaveGroup},
+    {14, "SyncGroup", 0, 3, 4, brk__serve_SyncGroup},
+    {15, "DescribeGroups", 0, 4, 5, brk__serve_DescribeGroups},
+    {16, "ListGroups", 0, 4, 3, brk__serve_ListGroups},
     {18, "ApiVersions", 0, 3, 3, serve_ApiVersions},
+    {21, "DeleteRecords", 0, 1, 2, brk__serve_DeleteRecords},
+    {22, "InitProducerId", 0, 4, 2, brk__serve_InitProducerId},
+    {42, "DeleteGroups", 0, 1, 2, brk__serve_DeleteGroups},
+    {47, "OffsetDelete", 0, 0, -1, brk__serve_OffsetDelete},
 };
 
 const brk_api_t *brk__api_find(int16_t key)
@@ -26,7 +45,7 @@ const brk_api_t *brk__api_find(int16_t key)
     return NULL;
 }
 
-static int serve_ApiVersions(brk_server_t *srv, const brk_req_t *req, buf_t *out)
+static int serve_ApiVersions(brk_server_t *srv, const brk_req_t *req, brk_out_t *out)
 {
     kwire_ApiVersionsRequest_t rq;
     kwire_ApiVersion_t keys[sizeof(apis) / sizeof(apis[0])];
@@ -37,7 +56,7 @@ static int serve_ApiVersions(brk_server_t *srv, const brk_req_t *req, buf_t *out
         keys[i] = (kwire_ApiVersion_t){apis[i].key, apis[i].min, apis[i].max};
     kwire_ApiVersionsResponse_t resp = {KWIRE_ERR_NONE, keys,
                                         (int32_t)(sizeof(apis) / sizeof(apis[0])), 0};
-    kwire_encode_ApiVersionsResponse(out, req->hdr.ApiVersion, &resp);
+    kwire_encode_ApiVersionsResponse(&out->buf, req->hdr.ApiVersion, &resp);
     return 0;
 }
 
@@ -57,7 +76,7 @@ static void answer_unsupported_api_versions(int32_t corr, buf_t *out)
     kwire_write_size_end(out, slot);
 }
 
-int brk__dispatch(brk_conn_t *c, kwire_slice_t frame, buf_t *out)
+int brk__dispatch(brk_conn_t *c, kwire_slice_t frame, brk_out_t *o)
 {
     int16_t key, ver;
     if (kwire_peek_api(frame, &key, &ver) < 0)
@@ -68,7 +87,10 @@ int brk__dispatch(brk_conn_t *c, kwire_slice_t frame, buf_t *out)
         return XDC_EUNSUPPORTED;
     }
     int supported = ver >= api->min && ver <= api->max;
-    brk_req_t req = {.conn = c, .flex = api->flex_from >= 0 && ver >= api->flex_from};
+    brk_req_t req = {.conn = c,
+                     .flex = api->flex_from >= 0 && ver >= api->flex_from,
+                     .arena = &c->arena,
+                     .frame = frame};
     kwire_reader_init(&req.body, frame.ptr, (size_t)frame.len);
     /* Request headers follow the body's flexibility, ApiVersions v3 too
      * (only its response header stays v0). For a version we do not know,
@@ -80,20 +102,42 @@ int brk__dispatch(brk_conn_t *c, kwire_slice_t frame, buf_t *out)
                  api->min, api->max);
         if (key != 18)
             return XDC_EUNSUPPORTED;
-        answer_unsupported_api_versions(req.hdr.CorrelationId, out);
+        answer_unsupported_api_versions(req.hdr.CorrelationId, &o->buf);
         return 0;
     }
     log_debug(LOG_CTX_WIRE, "conn=%s %s v%d corr=%d", c->peer, api->name, ver,
               req.hdr.CorrelationId);
-    size_t slot = kwire_write_size_begin(out);
-    /* The ApiVersions response header is v0 at every version (KIP-511). */
-    kwire_write_resp_hdr(out, req.hdr.CorrelationId, req.flex && key != 18);
-    int rc = api->serve(c->srv, &req, out);
+    brk_frame_t fr = brk__frame_begin(o, req.hdr.CorrelationId, req.flex && key != 18);
+    int rc = api->serve(c->srv, &req, o);
+    arena_reset(&c->arena);
+    if (rc == BRK_NO_RESPONSE || rc == BRK_DEFERRED) {
+        o->buf.len = fr.slot; /* nothing now: acks=0, or a Fetch waiting for data */
+        return rc == BRK_DEFERRED ? BRK_DEFERRED : 0;
+    }
     if (rc < 0) {
         log_warn("conn=%s %s v%d corr=%d: %s: closing", c->peer, api->name, ver,
                  req.hdr.CorrelationId, xdc_strerror(rc));
         return rc;
     }
-    kwire_write_size_end(out, slot);
+    brk__frame_end(o, &fr);
     return 0;
+}
+
+brk_frame_t brk__frame_begin(brk_out_t *o, int32_t correlation_id, int flexible_header)
+{
+    brk_frame_t fr = {kwire_write_size_begin(&o->buf), o->splices.n};
+    kwire_write_resp_hdr(&o->buf, correlation_id, flexible_header);
+    return fr;
+}
+
+void brk__frame_end(brk_out_t *o, const brk_frame_t *fr)
+{
+    /* The frame size counts the file bytes spliced in after the buffer. */
+    int64_t spliced = 0;
+    for (size_t i = fr->nsplices; i < o->splices.n; i++)
+        spliced += o->splices.v[i].len;
+    uint32_t size = (uint32_t)(o->buf.len - fr->slot - 4 + (size_t)spliced);
+    uint8_t be[4] = {(uint8_t)(size >> 24), (uint8_t)(size >> 16), (uint8_t)(size >> 8),
+                     (uint8_t)size};
+    memcpy(o->buf.data + fr->slot, be, 4);
 }

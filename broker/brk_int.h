@@ -5,7 +5,11 @@
 
 #include "broker/broker.h"
 
+#include "broker/brk_topic.h"
 #include "broker/kwire.h"
+#include "broker/kwire_batch.h"
+#include "broker/kwire_data.h"
+#include "common/arena.h"
 #include "common/buf.h"
 
 #include <uv.h>
@@ -18,12 +22,46 @@ struct brk_server {
     uv_tcp_t listener;
     uv_signal_t sigterm, sigint;
     uv_async_t stop_async;
-    uv_idle_t idle; /* continues connections that hit the per-wakeup cap */
-    int port;       /* bound port */
-    int loop_ready; /* loop and handles initialised: close them on free */
+    uv_idle_t idle;          /* continues connections that hit the per-wakeup cap */
+    uv_timer_t housekeeping; /* flush policy, retention, checkpoints */
+    uv_check_t fetch_check;  /* re-evaluates waiting Fetches after appends */
+    struct brk_fetch_wait *fetch_waits;
+    struct brk_group_coord *groups; /* consumer group coordinator */
+    uv_timer_t group_timer;
+    int64_t next_retention_ms, next_checkpoint_ms;
+    brk_topics_t topics;
+    int64_t pid_next, pid_block_end; /* producer ids: next, end of the reserved block */
+    int port;                        /* bound port */
+    int loop_ready;                  /* loop and handles initialised: close them on free */
     int stopping;
     struct brk_conn *conns; /* open client connections */
 };
+
+/* Responses on their way out: bytes, or a range of a segment file sent with
+ * sendfile(2). Items go out strictly in order. */
+typedef struct brk_out_item {
+    struct brk_out_item *next;
+    buf_t buf;            /* bytes, when seg is NULL and fd < 0 */
+    int fd;               /* a segment's .log, or -1 */
+    int64_t pos;          /* next file byte to send */
+    int32_t len;          /* file bytes left */
+    brk_store_seg_t *seg; /* held until the range is sent */
+} brk_out_item_t;
+
+/* What serve functions produce: response bytes, file ranges to splice in
+ * (Fetch), and the segment references those ranges need. */
+typedef struct brk_out {
+    buf_t buf;
+    kwire_splices_t splices;
+    brk_store_seg_t **segs; /* one reference each, handed to the connection */
+    size_t nsegs, capsegs;
+} brk_out_t;
+
+void brk__out_init(brk_out_t *o);
+/** Release what was not handed to a connection. */
+void brk__out_close(brk_out_t *o);
+/** Keep @p seg (a reference the caller gives up) until the response is sent. */
+void brk__out_hold(brk_out_t *o, brk_store_seg_t *seg);
 
 /* One client connection. */
 typedef struct brk_conn {
@@ -33,9 +71,18 @@ typedef struct brk_conn {
     char peer[64]; /* "127.0.0.1:53412", for log lines */
     uint8_t *rx;   /* bytes read, not yet framed */
     size_t rx_len, rx_cap;
-    size_t write_queue_bytes; /* responses handed to uv_write, not yet written */
-    int reading;              /* uv_read_start is active */
-    int scheduled;            /* more frames to serve on the next iteration */
+    size_t write_queue_bytes; /* response bytes queued, not yet written */
+    brk_out_item_t *outq, *outq_tail;
+    int out_busy;    /* a uv_write is in flight, or sendfile waits for POLLOUT */
+    uv_poll_t *poll; /* writability of a dup of the socket, for sendfile */
+    int poll_fd;
+    char local_host[64]; /* address the client connected to, for Metadata */
+    int reading;         /* uv_read_start is active */
+    int scheduled;       /* more frames to serve on the next iteration */
+    void *waiting;       /* a request answered later (Fetch, JoinGroup, SyncGroup):
+                          * the requests behind it wait, as Kafka mutes the channel */
+    void (*waiting_cancel)(struct brk_conn *c); /* drops it when the connection closes */
+    arena_t arena;                              /* per-request allocations */
     int closing;
 } brk_conn_t;
 
@@ -45,11 +92,29 @@ typedef struct brk_req {
     kwire_req_hdr_t hdr;
     int flex;            /* the body uses the flexible encoding */
     kwire_reader_t body; /* positioned after the header */
+    arena_t *arena;      /* for decoded arrays and response arrays; reset per request */
+    kwire_slice_t frame; /* the whole request, borrowed */
 } brk_req_t;
 
 /** Decode the body of @p req, handle it, encode the response body into
- *  @p out.  @return 0, or <0 to close the connection (malformed request). */
-typedef int (*brk_serve_cb)(brk_server_t *srv, const brk_req_t *req, buf_t *out);
+ *  @p out->buf (and file ranges into @p out->splices).
+ *  @return 0, BRK_NO_RESPONSE (acks=0 Produce), or <0 to close the
+ *  connection (malformed request). */
+typedef int (*brk_serve_cb)(brk_server_t *srv, const brk_req_t *req, brk_out_t *out);
+
+#define BRK_NO_RESPONSE 1
+#define BRK_DEFERRED    2 /* the serve function answers later (Fetch long poll) */
+
+/* A response frame being written: where its size goes. */
+typedef struct brk_frame {
+    size_t slot;     /* offset of the 4-byte size in out->buf */
+    size_t nsplices; /* splices before this frame */
+} brk_frame_t;
+
+/** Start a response frame: size slot and response header. */
+brk_frame_t brk__frame_begin(brk_out_t *o, int32_t correlation_id, int flexible_header);
+/** Finish it: fill in the size, counting spliced file bytes. */
+void brk__frame_end(brk_out_t *o, const brk_frame_t *fr);
 
 typedef struct brk_api {
     int16_t key;
@@ -63,15 +128,87 @@ typedef struct brk_api {
 const brk_api_t *brk__api_find(int16_t key);
 
 /** Serve one request frame, appending the whole response frame (size,
- *  header, body) to @p out.  @return 0, or <0 when the connection must be
- *  closed (malformed frame, unknown API or version). */
-int brk__dispatch(brk_conn_t *c, kwire_slice_t frame, buf_t *out);
+ *  header, body) to @p out.  @return 0, BRK_DEFERRED (the connection
+ *  waits: serve nothing more until the pending response is sent), or <0
+ *  when the connection must be closed (malformed frame, unknown API or
+ *  version). */
+int brk__dispatch(brk_conn_t *c, kwire_slice_t frame, brk_out_t *out);
+
+/** Queue @p out on @p c and start sending; takes everything in @p out. */
+void brk__conn_send(brk_conn_t *c, brk_out_t *out);
 
 /** uv_listen() callback: accept and start reading. */
 void brk__conn_on_accept(uv_stream_t *listener, int status);
 
 /** Close every open connection (shutdown). */
 void brk__conn_close_all(brk_server_t *srv);
+
+/* --- data path (brk_data.c, brk_fetch.c, brk_idem.c) ---------------------- */
+
+int brk__serve_Metadata(brk_server_t *srv, const brk_req_t *req, brk_out_t *out);
+int brk__serve_Produce(brk_server_t *srv, const brk_req_t *req, brk_out_t *out);
+int brk__serve_Fetch(brk_server_t *srv, const brk_req_t *req, brk_out_t *out);
+int brk__serve_ListOffsets(brk_server_t *srv, const brk_req_t *req, brk_out_t *out);
+int brk__serve_DeleteRecords(brk_server_t *srv, const brk_req_t *req, brk_out_t *out);
+int brk__serve_InitProducerId(brk_server_t *srv, const brk_req_t *req, brk_out_t *out);
+
+/** @return the partition, or NULL when the topic or index is unknown. */
+brk_part_t *brk__part_find(brk_server_t *srv, kwire_slice_t topic, int32_t index);
+
+/** Fill a Fetch response from the stores, holding the segments it reads
+ *  in @p out.  @return the record bytes in it. */
+int64_t brk__fetch_fill(brk_server_t *srv, const kwire_FetchRequest_t *rq, arena_t *a,
+                        kwire_FetchResponse_t *resp, brk_out_t *out);
+
+/** Make @p req's connection wait up to @p max_wait_ms for data (copies
+ *  the request). */
+void brk__fetch_wait(brk_server_t *srv, const brk_req_t *req, int32_t max_wait_ms);
+
+/** Data was appended: waiting Fetches are re-evaluated after this turn. */
+void brk__fetch_wakeup(brk_server_t *srv);
+
+/** Start and stop the Fetch waiting machinery with the server. */
+void brk__fetch_init(brk_server_t *srv);
+void brk__fetch_close(brk_server_t *srv);
+
+/** Idempotent producers: sequence checks before an append (may answer a
+ *  duplicate with its original offsets in @p pr and return NONE with
+ *  pr->BaseOffset set), and the bookkeeping after it. */
+int16_t brk__idem_check(brk_server_t *srv, brk_part_t *p, const kwire_batch_hdr_t *h,
+                        kwire_PartitionProduceResponse_t *pr);
+void brk__idem_record(brk_server_t *srv, brk_part_t *p, const kwire_batch_hdr_t *h,
+                      const brk_store_append_info_t *info);
+
+/** Producer state of a partition: load (newest snapshot, then replay of
+ *  the log after it), snapshot (at the log end), free. */
+void brk__idem_load(brk_part_t *p);
+int brk__idem_snapshot(brk_part_t *p);
+void brk__idem_free(brk_idem_t *s);
+/** Read the producer id block file at startup. */
+int brk__idem_load_pids(brk_server_t *srv);
+
+/** The address clients should use for this broker (Metadata,
+ *  FindCoordinator). Strings live in @p a. */
+void brk__advertised(brk_server_t *srv, const brk_conn_t *c, kwire_MetadataResponseBroker_t *b,
+                     arena_t *a);
+
+/* --- consumer groups (brk_coord.c) --------------------------------------- */
+
+/** Start the coordinator: create __consumer_offsets or replay it. */
+int brk__coord_start(brk_server_t *srv, char *errbuf, size_t errlen);
+void brk__coord_stop(brk_server_t *srv);
+
+int brk__serve_FindCoordinator(brk_server_t *srv, const brk_req_t *req, brk_out_t *out);
+int brk__serve_JoinGroup(brk_server_t *srv, const brk_req_t *req, brk_out_t *out);
+int brk__serve_SyncGroup(brk_server_t *srv, const brk_req_t *req, brk_out_t *out);
+int brk__serve_Heartbeat(brk_server_t *srv, const brk_req_t *req, brk_out_t *out);
+int brk__serve_LeaveGroup(brk_server_t *srv, const brk_req_t *req, brk_out_t *out);
+int brk__serve_OffsetCommit(brk_server_t *srv, const brk_req_t *req, brk_out_t *out);
+int brk__serve_OffsetFetch(brk_server_t *srv, const brk_req_t *req, brk_out_t *out);
+int brk__serve_OffsetDelete(brk_server_t *srv, const brk_req_t *req, brk_out_t *out);
+int brk__serve_DescribeGroups(brk_server_t *srv, const brk_req_t *req, brk_out_t *out);
+int brk__serve_ListGroups(brk_server_t *srv, const brk_req_t *req, brk_out_t *out);
+int brk__serve_DeleteGroups(brk_server_t *srv, const brk_req_t *req, brk_out_t *out);
 
 /** Continue serving @p c on the next loop iteration. */
 void brk__conn_schedule(brk_conn_t *c);

@@ -41,35 +41,13 @@ void brk__meta_new_cluster_id(char out[23])
     out[o] = '\0';
 }
 
-/* Write @p text to @p path through a fsynced temporary and a rename, so a
- * crash leaves either the old file or the new one. */
-static int write_atomic(const char *path, const char *text)
-{
-    char *tmp = xasprintf("%s.tmp", path);
-    int fd = open(tmp, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0644);
-    int rc = fd < 0 ? -errno : 0;
-    size_t len = strlen(text);
-    if (rc == 0 && write(fd, text, len) != (ssize_t)len)
-        rc = -EIO;
-    if (rc == 0 && fsync(fd) < 0)
-        rc = -errno;
-    if (fd >= 0)
-        close(fd);
-    if (rc == 0 && rename(tmp, path) < 0)
-        rc = -errno;
-    if (rc < 0)
-        unlink(tmp);
-    free(tmp);
-    return rc;
-}
-
 static int meta_create(const char *path, int32_t node_id, char *cluster_id, size_t len)
 {
     char id[23];
     brk__meta_new_cluster_id(id);
     char *text =
         xasprintf("#\n#Written by xdc-broker\nversion=1\ncluster.id=%s\nnode.id=%d\n", id, node_id);
-    int rc = write_atomic(path, text);
+    int rc = brk__write_atomic(path, text, strlen(text));
     free(text);
     if (rc == 0)
         snprintf(cluster_id, len, "%s", id);

@@ -1,6 +1,7 @@
 /* The broker's event loop: listener, signals, start and stop. */
 #include "broker/brk_int.h"
 
+#include "common/clock.h"
 #include "common/err.h"
 #include "common/log.h"
 #include "common/util.h"
@@ -8,16 +9,6 @@
 #include <signal.h>
 #include <stdlib.h>
 #include <string.h>
-
-static void copy_conf(brk_conf_t *dst, const brk_conf_t *src)
-{
-    *dst = *src;
-    dst->listeners = xstrdup(src->listeners);
-    dst->advertised_listeners = xstrdup(src->advertised_listeners ? src->advertised_listeners : "");
-    dst->log.debug = xstrdup(src->log.debug ? src->log.debug : "");
-    dst->log_dirs.count = 0;
-    dst->log_dirs.items = NULL;
-}
 
 static int bind_listener(brk_server_t *srv, char *errbuf, size_t errlen)
 {
@@ -47,6 +38,51 @@ static int bind_listener(brk_server_t *srv, char *errbuf, size_t errlen)
     return 0;
 }
 
+/* Periodic work on the loop: the time-based flush policy every
+ * log.flush.scheduler.interval.ms, retention every
+ * log.retention.check.interval.ms, checkpoint files every
+ * log.flush.offset.checkpoint.interval.ms. */
+static void flush_topic(brk_topic_t *t, void *arg)
+{
+    int64_t now = *(int64_t *)arg;
+    for (int32_t i = 0; i < t->nparts; i++)
+        brk_store_maybe_flush(t->parts[i].store, now);
+}
+
+static void retain_topic(brk_topic_t *t, void *arg)
+{
+    int64_t now = *(int64_t *)arg;
+    for (int32_t i = 0; i < t->nparts; i++) {
+        int deleted = 0;
+        brk_store_enforce_retention(t->parts[i].store, now, &deleted);
+    }
+}
+
+static void on_housekeeping(uv_timer_t *timer)
+{
+    brk_server_t *srv = timer->data;
+    int64_t now = xdc_mono_ms();
+    brk__topics_each(srv, flush_topic, &now);
+    if (now >= srv->next_retention_ms) {
+        brk__topics_each(srv, retain_topic, &now);
+        srv->next_retention_ms = now + srv->conf.log_retention_check_interval_ms;
+    }
+    if (now >= srv->next_checkpoint_ms) {
+        brk__topics_checkpoint(srv);
+        srv->next_checkpoint_ms = now + srv->conf.log_flush_offset_checkpoint_interval_ms;
+    }
+}
+
+static void start_housekeeping(brk_server_t *srv)
+{
+    int64_t now = xdc_mono_ms();
+    srv->next_retention_ms = now + srv->conf.log_retention_check_interval_ms;
+    srv->next_checkpoint_ms = now + srv->conf.log_flush_offset_checkpoint_interval_ms;
+    srv->housekeeping.data = srv;
+    uint64_t every = (uint64_t)srv->conf.log_flush_scheduler_interval_ms;
+    uv_timer_start(&srv->housekeeping, on_housekeeping, every, every);
+}
+
 static void on_stop_async(uv_async_t *a)
 {
     brk_server_t *srv = a->data;
@@ -55,6 +91,9 @@ static void on_stop_async(uv_async_t *a)
     srv->stopping = 1;
     log_info("broker node.id=%d stopping", srv->conf.node_id);
     brk__conn_close_all(srv);
+    brk__fetch_close(srv);
+    brk__coord_stop(srv);
+    uv_close((uv_handle_t *)&srv->housekeeping, NULL);
     uv_close((uv_handle_t *)&srv->listener, NULL);
     uv_close((uv_handle_t *)&srv->idle, NULL);
     uv_close((uv_handle_t *)&srv->sigterm, NULL);
@@ -77,6 +116,8 @@ static int setup_loop(brk_server_t *srv)
     srv->loop_ready = 1;
     uv_tcp_init(&srv->loop, &srv->listener);
     uv_idle_init(&srv->loop, &srv->idle);
+    uv_timer_init(&srv->loop, &srv->housekeeping);
+    brk__fetch_init(srv);
     uv_async_init(&srv->loop, &srv->stop_async, on_stop_async);
     uv_signal_init(&srv->loop, &srv->sigterm);
     uv_signal_init(&srv->loop, &srv->sigint);
@@ -88,17 +129,26 @@ static int setup_loop(brk_server_t *srv)
     return 0;
 }
 
-brk_server_t *brk_server_new(const brk_conf_t *conf, char *errbuf, size_t errlen)
+brk_server_t *brk_server_new(brk_conf_t *conf, char *errbuf, size_t errlen)
 {
     brk_server_t *srv = xcalloc(1, sizeof(*srv));
-    copy_conf(&srv->conf, conf);
-    srv->data_dir = xstrdup(conf->log_dirs.items[0]);
-    int rc = brk__meta_load(srv->data_dir, conf->node_id, srv->cluster_id, sizeof(srv->cluster_id),
-                            errbuf, errlen);
+    srv->conf = *conf; /* the server owns the settings from here on */
+    memset(conf, 0, sizeof(*conf));
+    srv->data_dir = xstrdup(srv->conf.log_dirs.items[0]);
+    int rc = brk__meta_load(srv->data_dir, srv->conf.node_id, srv->cluster_id,
+                            sizeof(srv->cluster_id), errbuf, errlen);
     if (rc == 0)
         rc = setup_loop(srv);
     if (rc == 0)
+        rc = brk__idem_load_pids(srv);
+    if (rc == 0)
+        rc = brk__topics_load(srv, xdc_mono_ms(), errbuf, errlen);
+    if (rc == 0)
+        rc = brk__coord_start(srv, errbuf, errlen);
+    if (rc == 0)
         rc = bind_listener(srv, errbuf, errlen);
+    if (rc == 0)
+        start_housekeeping(srv);
     if (rc < 0) {
         brk_server_free(srv);
         return NULL;
@@ -141,9 +191,13 @@ void brk_server_free(brk_server_t *srv)
         if (rc < 0)
             log_warn("broker loop closed with handles open: %s", uv_strerror(rc));
     }
+    /* A clean stop leaves every store flushed and the checkpoints current,
+     * so the next start rescans nothing. */
+    if (srv->loop_ready) {
+        brk__topics_checkpoint(srv);
+        brk__topics_close(srv);
+    }
     free(srv->data_dir);
-    free(srv->conf.listeners);
-    free(srv->conf.advertised_listeners);
-    free(srv->conf.log.debug);
+    conf_free(&brk_conf_table, &srv->conf);
     free(srv);
 }

@@ -11,7 +11,8 @@
 #include <stdlib.h>
 #include <string.h>
 
-static const conf_table_t *const tables[] = {&brk_conf_table, &mir_conf_table, &fo_conf_table};
+static const conf_table_t *const tables[] = {&brk_conf_table, &brk_topic_conf_table,
+                                             &mir_conf_table, &fo_conf_table};
 
 /* Large enough for any component's struct; conf_apply fills it by offset. */
 typedef union conf_storage {

@@ -335,3 +335,41 @@ void conf_free(const conf_table_t *t, void *out)
         }
     }
 }
+
+/* Copy the @p idx-th '|'-separated choice into @p buf. */
+static void enum_name(const char *choices, int idx, char *buf, size_t len)
+{
+    const char *p = choices;
+    for (int i = 0; i < idx && *p; i++) {
+        p += strcspn(p, "|");
+        if (*p == '|')
+            p++;
+    }
+    snprintf(buf, len, "%.*s", (int)strcspn(p, "|"), p);
+}
+
+const char *conf_format(const conf_item_t *it, const void *out, char *buf, size_t len)
+{
+    const void *field = (const char *)out + it->offset;
+    switch (it->type) {
+    case CONF_BOOL: snprintf(buf, len, "%s", *(const bool *)field ? "true" : "false"); break;
+    case CONF_INT: snprintf(buf, len, "%d", *(const int32_t *)field); break;
+    case CONF_LONG: snprintf(buf, len, "%" PRId64, *(const int64_t *)field); break;
+    case CONF_DOUBLE: snprintf(buf, len, "%g", *(const double *)field); break;
+    case CONF_STRING: {
+        const char *v = *(char *const *)field;
+        snprintf(buf, len, "%s", v ? v : "");
+        break;
+    }
+    case CONF_LIST: {
+        const conf_list_t *l = field;
+        size_t n = 0;
+        buf[0] = '\0';
+        for (int i = 0; i < l->count && n < len; i++)
+            n += (size_t)snprintf(buf + n, len - n, "%s%s", i ? "," : "", l->items[i]);
+        break;
+    }
+    case CONF_ENUM: enum_name(it->choices, *(const int *)field, buf, len); break;
+    }
+    return buf;
+}

@@ -120,6 +120,11 @@ void conf_free(const conf_table_t *t, void *out);
  *  @return 0, or XDC_ECONF with "key: reason" in @p errbuf. */
 int conf_set(const conf_item_t *it, void *out, const char *value, char *errbuf, size_t errlen);
 
+/** Format the current value of @p it in @p out as properties text (the
+ *  inverse of conf_set()): lists comma-separated, enums by name.
+ *  @return @p buf. */
+const char *conf_format(const conf_item_t *it, const void *out, char *buf, size_t len);
+
 /** @return the item named @p key, or NULL. */
 const conf_item_t *conf_find(const conf_table_t *t, const char *key);
 

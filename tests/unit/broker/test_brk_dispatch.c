@@ -19,21 +19,21 @@ static const char apiversions_v3_hex[] =
     "0012000300000001000772646b61666b61000b6c696272646b61666b6106322e302e3200";
 
 static brk_conn_t conn;
-static buf_t out;
+static brk_out_t out;
 
 static int setup(void **state)
 {
     (void)state;
     memset(&conn, 0, sizeof(conn));
     snprintf(conn.peer, sizeof(conn.peer), "test");
-    buf_init(&out);
+    brk__out_init(&out);
     return 0;
 }
 
 static int teardown(void **state)
 {
     (void)state;
-    buf_close(&out);
+    brk__out_close(&out);
     return 0;
 }
 
@@ -59,8 +59,8 @@ static int dispatch(const uint8_t *frame, size_t len)
 static int16_t read_api_versions(int16_t ver, int32_t corr, int16_t key, int16_t *min, int16_t *max)
 {
     kwire_reader_t r;
-    kwire_reader_init(&r, out.data, out.len);
-    assert_int_equal(kwire_read_i32(&r), (int32_t)out.len - 4);
+    kwire_reader_init(&r, out.buf.data, out.buf.len);
+    assert_int_equal(kwire_read_i32(&r), (int32_t)out.buf.len - 4);
     assert_int_equal(kwire_read_i32(&r), corr); /* header v0: no tag byte follows */
     int16_t err = kwire_read_i16(&r);
     int32_t n = ver >= 3 ? kwire_read_compact_array_len(&r) : kwire_read_array_len(&r);
@@ -126,7 +126,7 @@ static void test_brk_dispatch_truncated_body_rejected(void **state)
     for (size_t cut = len - 1; cut > 8; cut--) {
         uint8_t *copy = malloc(cut);
         memcpy(copy, f, cut);
-        buf_reset(&out);
+        buf_reset(&out.buf);
         assert_int_equal(dispatch(copy, cut), XDC_EMALFORMED);
         free(copy);
     }
@@ -138,7 +138,7 @@ static void test_brk_dispatch_unknown_api_closes(void **state)
     (void)state;
     static const uint8_t f[] = {0x03, 0xe7, 0, 0, 0, 0, 0, 1, 0, 0}; /* ApiKey 999 */
     assert_int_equal(dispatch(f, sizeof(f)), XDC_EUNSUPPORTED);
-    assert_int_equal(out.len, 0);
+    assert_int_equal(out.buf.len, 0);
 }
 
 int main(void)
