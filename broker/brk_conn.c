@@ -80,6 +80,7 @@ static void on_alloc(uv_handle_t *h, size_t suggested, uv_buf_t *buf)
 }
 
 static void conn_read_start(brk_conn_t *c);
+static void conn_flow_control(brk_conn_t *c);
 
 /* --- output queue ------------------------------------------------------ */
 
@@ -158,10 +159,9 @@ static void conn_pump(brk_conn_t *c);
 
 static void after_output(brk_conn_t *c)
 {
-    if (!c->closing && !c->reading && c->write_queue_bytes < CONN_MAX_QUEUED_BYTES / 2) {
-        conn_read_start(c);
-        brk__conn_process(c); /* frames may have waited in rx */
-    }
+    if (!c->closing && !c->reading && !c->waiting &&
+        c->write_queue_bytes < CONN_MAX_QUEUED_BYTES / 2)
+        brk__conn_process(c); /* frames may have waited in rx; reading resumes */
 }
 
 static void on_write(uv_write_t *w, int status)
@@ -291,6 +291,20 @@ void brk__conn_send(brk_conn_t *c, brk_out_t *o)
     conn_pump(c);
 }
 
+/* Read only while it makes sense: not while a request waits for its answer
+ * (Kafka mutes the channel; the frames behind it would only pile up), and
+ * not while the client leaves its responses unread. */
+static void conn_flow_control(brk_conn_t *c)
+{
+    int stop = c->waiting || c->write_queue_bytes >= CONN_MAX_QUEUED_BYTES;
+    if (c->reading && stop) {
+        uv_read_stop((uv_stream_t *)&c->tcp);
+        c->reading = 0;
+    } else if (!c->reading && !stop && c->write_queue_bytes < CONN_MAX_QUEUED_BYTES / 2) {
+        conn_read_start(c);
+    }
+}
+
 /* Serve the complete frames buffered in rx, answering in request order. */
 void brk__conn_process(brk_conn_t *c)
 {
@@ -325,10 +339,7 @@ void brk__conn_process(brk_conn_t *c)
             brk__conn_send(c, &out);
         if (frames == CONN_FRAMES_PER_WAKEUP && !c->waiting)
             brk__conn_schedule(c);
-        if (c->reading && c->write_queue_bytes >= CONN_MAX_QUEUED_BYTES) {
-            uv_read_stop((uv_stream_t *)&c->tcp);
-            c->reading = 0;
-        }
+        conn_flow_control(c);
     }
     brk__out_close(&out);
 }
@@ -415,16 +426,18 @@ static void conn_read_start(brk_conn_t *c)
 static void on_idle(uv_idle_t *idle)
 {
     brk_server_t *srv = idle->data;
-    int more = 0;
     for (brk_conn_t *c = srv->conns; c; c = c->next) {
         if (!c->scheduled)
             continue;
         c->scheduled = 0;
         brk__conn_process(c);
-        more |= c->scheduled;
     }
-    if (!more)
-        uv_idle_stop(idle);
+    /* Serving one connection can schedule another (a rebalance answers
+     * every member): stop only when none is left. */
+    for (brk_conn_t *c = srv->conns; c; c = c->next)
+        if (c->scheduled)
+            return;
+    uv_idle_stop(idle);
 }
 
 void brk__conn_schedule(brk_conn_t *c)
