@@ -7,12 +7,14 @@ O         ?= build
 CC        ?= cc
 OPT       ?= -O2 -g
 SANITIZE  ?=
-PKGS      := rdkafka libuv jansson libmicrohttpd libzstd
+PKGS      := rdkafka libuv jansson libmicrohttpd libzstd zlib liblz4
 TEST_PKGS := cmocka
+# Debian's libsnappy-dev ships no pkg-config file.
+EXTRA_LIBS := -lsnappy
 
 WARN      := -std=c11 -Wall -Wextra -Wshadow -Wstrict-prototypes -Werror
 PKG_CFLAGS := $(shell pkg-config --cflags $(PKGS) $(TEST_PKGS) 2>/dev/null)
-PKG_LIBS   := $(shell pkg-config --libs $(PKGS) 2>/dev/null) -lpthread -lm
+PKG_LIBS   := $(shell pkg-config --libs $(PKGS) 2>/dev/null) $(EXTRA_LIBS) -lpthread -lm
 TEST_LIBS  := $(shell pkg-config --libs $(TEST_PKGS) 2>/dev/null)
 CPPFLAGS  += -I. -D_GNU_SOURCE -DXDC_VERSION='"$(VERSION)"' -MMD -MP
 CFLAGS    := $(WARN) $(OPT) $(SANITIZE) $(PKG_CFLAGS) $(EXTRA_CFLAGS)

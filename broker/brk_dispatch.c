@@ -31,10 +31,17 @@ static const brk_api_t apis[] = {
     {15, "DescribeGroups", 0, 4, 5, brk__serve_DescribeGroups},
     {16, "ListGroups", 0, 4, 3, brk__serve_ListGroups},
     {18, "ApiVersions", 0, 3, 3, serve_ApiVersions},
+    {19, "CreateTopics", 0, 4, 5, brk__serve_CreateTopics},
+    {20, "DeleteTopics", 0, 1, 4, brk__serve_DeleteTopics},
     {21, "DeleteRecords", 0, 1, 2, brk__serve_DeleteRecords},
     {22, "InitProducerId", 0, 4, 2, brk__serve_InitProducerId},
+    {32, "DescribeConfigs", 0, 2, 4, brk__serve_DescribeConfigs},
+    {33, "AlterConfigs", 0, 1, 2, brk__serve_AlterConfigs},
+    {37, "CreatePartitions", 0, 1, 2, brk__serve_CreatePartitions},
     {42, "DeleteGroups", 0, 1, 2, brk__serve_DeleteGroups},
+    {44, "IncrementalAlterConfigs", 0, 1, 1, brk__serve_IncrementalAlterConfigs},
     {47, "OffsetDelete", 0, 0, -1, brk__serve_OffsetDelete},
+    {60, "DescribeCluster", 0, 1, 0, brk__serve_DescribeCluster},
 };
 
 const brk_api_t *brk__api_find(int16_t key)

@@ -210,6 +210,20 @@ int brk__serve_DescribeGroups(brk_server_t *srv, const brk_req_t *req, brk_out_t
 int brk__serve_ListGroups(brk_server_t *srv, const brk_req_t *req, brk_out_t *out);
 int brk__serve_DeleteGroups(brk_server_t *srv, const brk_req_t *req, brk_out_t *out);
 
+/* --- admin APIs (brk_admin.c) --------------------------------------------- */
+
+/* Topic and config administration as a single-node Kafka answers it:
+ * per-entry ErrorCode and ErrorMessage, nothing changed with
+ * validateOnly. Each returns 0, or XDC_EMALFORMED (the request does not
+ * decode: close the connection). @thread broker loop. */
+int brk__serve_CreateTopics(brk_server_t *srv, const brk_req_t *req, brk_out_t *out);
+int brk__serve_DeleteTopics(brk_server_t *srv, const brk_req_t *req, brk_out_t *out);
+int brk__serve_CreatePartitions(brk_server_t *srv, const brk_req_t *req, brk_out_t *out);
+int brk__serve_DescribeConfigs(brk_server_t *srv, const brk_req_t *req, brk_out_t *out);
+int brk__serve_AlterConfigs(brk_server_t *srv, const brk_req_t *req, brk_out_t *out);
+int brk__serve_IncrementalAlterConfigs(brk_server_t *srv, const brk_req_t *req, brk_out_t *out);
+int brk__serve_DescribeCluster(brk_server_t *srv, const brk_req_t *req, brk_out_t *out);
+
 /** Continue serving @p c on the next loop iteration. */
 void brk__conn_schedule(brk_conn_t *c);
 

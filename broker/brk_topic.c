@@ -177,15 +177,18 @@ static void overrides_free(brk_topic_t *t)
     t->nov = 0;
 }
 
+/* Copy first, free after: @p keys and @p values may be the topic's own
+ * strings (an incremental change keeps most of them). */
 static void overrides_set(brk_topic_t *t, const char *const *keys, const char *const *values, int n)
 {
-    overrides_free(t);
-    t->ov_keys = xcalloc((size_t)n, sizeof(char *));
-    t->ov_values = xcalloc((size_t)n, sizeof(char *));
+    char **k = xcalloc((size_t)n + 1, sizeof(char *)), **v = xcalloc((size_t)n + 1, sizeof(char *));
     for (int i = 0; i < n; i++) {
-        t->ov_keys[i] = xstrdup(keys[i]);
-        t->ov_values[i] = xstrdup(values[i]);
+        k[i] = xstrdup(keys[i]);
+        v[i] = xstrdup(values[i]);
     }
+    overrides_free(t);
+    t->ov_keys = k;
+    t->ov_values = v;
     t->nov = n;
 }
 
@@ -343,7 +346,9 @@ static brk_topic_t *topic_new(const char *name)
 {
     brk_topic_t *t = xcalloc(1, sizeof(*t));
     t->name = xstrdup(name);
-    t->internal = strncmp(name, "__", 2) == 0;
+    /* Kafka's internal topics; a user's "__x" is an ordinary topic. */
+    t->internal =
+        strcmp(name, "__consumer_offsets") == 0 || strcmp(name, "__transaction_state") == 0;
     return t;
 }
 
