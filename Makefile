@@ -52,7 +52,10 @@ FUZZ_BINS  := $(patsubst %.c,$(O)/%,$(FUZZ_SRCS))
 all: deps
 	@$(MAKE) --no-print-directory build
 
+# Interop clients (kafkajs) come from the npm registry, only for tests, so
+# a plain build works without it.
 test: deps
+	@scripts/interop-deps.sh
 	@$(MAKE) --no-print-directory check
 
 demo: deps
@@ -81,6 +84,7 @@ check-fuzz: $(FUZZ_BINS)
 	@scripts/run-tests.sh fuzz $(FUZZ_BINS)
 
 check-integration: build $(INTEG_BINS)
+	@scripts/interop-deps.sh
 	@XDC_BIN_DIR=$(abspath $(O)/bin) scripts/run-tests.sh integration $(INTEG_BINS)
 
 # docs/configuration.md is generated from the configuration tables; a stale
@@ -113,10 +117,12 @@ fuzz-run: $(FUZZ_BINS)
 	done
 
 asan: deps
+	@scripts/interop-deps.sh
 	@$(MAKE) --no-print-directory check O=build-asan OPT="-O1 -g -fno-omit-frame-pointer" \
 	  SANITIZE="-fsanitize=address,undefined -fno-sanitize-recover=undefined"
 
 ubsan: deps
+	@scripts/interop-deps.sh
 	@$(MAKE) --no-print-directory check O=build-ubsan OPT="-O1 -g" \
 	  SANITIZE="-fsanitize=undefined -fno-sanitize-recover=undefined"
 
