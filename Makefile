@@ -7,10 +7,9 @@ O         ?= build
 CC        ?= cc
 OPT       ?= -O2 -g
 SANITIZE  ?=
-PKGS      := rdkafka libuv jansson libmicrohttpd libzstd zlib liblz4
+PKGS      := rdkafka libuv jansson libmicrohttpd libzstd zlib liblz4 snappy
 TEST_PKGS := cmocka
-# Debian's libsnappy-dev ships no pkg-config file.
-EXTRA_LIBS := -lsnappy
+EXTRA_LIBS :=
 
 WARN      := -std=c11 -Wall -Wextra -Wshadow -Wstrict-prototypes -Werror
 PKG_CFLAGS := $(shell pkg-config --cflags $(PKGS) $(TEST_PKGS) 2>/dev/null)

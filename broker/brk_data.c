@@ -2,6 +2,7 @@
 #include "broker/brk_int.h"
 
 #include "broker/kwire_batch.h"
+#include "broker/kwire_compress.h"
 #include "broker/kwire_data.h"
 #include "broker/kwire_err.h"
 #include "common/clock.h"
@@ -136,9 +137,9 @@ brk_part_t *brk__part_find(brk_server_t *srv, kwire_slice_t topic, int32_t index
     return &t->parts[index];
 }
 
-/* Kafka's checks of a client batch before append (LogValidator). */
-static int16_t check_batch(brk_part_t *p, uint8_t *data, size_t len, int16_t ver,
-                           kwire_batch_hdr_t *h, int64_t now_wall)
+/* Kafka's checks of a client batch's header before append (LogValidator). */
+static int16_t check_header(brk_part_t *p, uint8_t *data, size_t len, int16_t ver,
+                            kwire_batch_hdr_t *h, int64_t now_wall)
 {
     kwire_batch_reason_t why;
     const brk_topic_conf_t *tc = &p->topic->conf;
@@ -159,10 +160,80 @@ static int16_t check_batch(brk_part_t *p, uint8_t *data, size_t len, int16_t ver
         (llabs(h->maxTimestamp - now_wall) > tc->timestamp_difference_max_ms ||
          llabs(h->baseTimestamp - now_wall) > tc->timestamp_difference_max_ms))
         return KWIRE_ERR_INVALID_TIMESTAMP;
-    if (kwire_batch_compression(h) == KWIRE_BATCH_NONE &&
-        kwire_batch_records_check(data, len, &why) < 0)
-        return KWIRE_ERR_INVALID_RECORD;
     return KWIRE_ERR_NONE;
+}
+
+/* Kafka streams a compressed batch's records and has no cap on their size;
+ * we decompress a batch whole, so we cap it: 16x max.message.bytes, at
+ * least 64 MiB (beyond what real records compress to; librdkafka bounds a
+ * batch's uncompressed size by its message.max.bytes) and at most 1 GiB.
+ * Over the cap the answer is MESSAGE_TOO_LARGE, on which the Java producer
+ * splits the batch and retries (Sender.canSplit). */
+static size_t decompress_cap(const brk_topic_conf_t *tc)
+{
+    const uint64_t cap_min = 64u << 20, cap_max = 1u << 30;
+    uint64_t cap = (uint64_t)tc->max_message_bytes * 16;
+    return (size_t)(cap < cap_min ? cap_min : cap > cap_max ? cap_max : cap);
+}
+
+static int is_compacted(const brk_topic_conf_t *tc)
+{
+    for (int i = 0; i < tc->cleanup_policy.count; i++)
+        if (strcmp(tc->cleanup_policy.items[i], "compact") == 0)
+            return 1;
+    return 0;
+}
+
+/* Walk the records (decompressed into the server's scratch buffer when the
+ * batch is compressed; it is stored as produced, never recompressed).
+ * @return NULL, or why the records are refused with the code in @p rc. */
+static const char *walk_records(brk_server_t *srv, brk_part_t *p, const uint8_t *data, size_t len,
+                                int *rc)
+{
+    kwire_batch_records_t it;
+    kwire_batch_record_t rec;
+    int compact = is_compacted(&p->topic->conf);
+    *rc = kwire_decompress_records_init(&it, data, len, decompress_cap(&p->topic->conf),
+                                        &srv->scratch);
+    if (*rc < 0)
+        return *rc == XDC_ETOOBIG      ? "records decompress past the cap"
+               : *rc == XDC_EMALFORMED ? "records do not decompress"
+                                       : xdc_strerror(*rc);
+    while ((*rc = kwire_batch_records_next(&it, &rec)) != 0) {
+        if (*rc < 0)
+            return kwire_batch_reason_str(it.why);
+        if (compact && rec.key.len < 0) /* [K] LogValidator.validateKey */
+            return "a record without a key on a compacted topic";
+    }
+    return NULL;
+}
+
+/* Header checks, then the records. */
+static int16_t check_batch(brk_server_t *srv, brk_part_t *p, uint8_t *data, size_t len, int16_t ver,
+                           kwire_batch_hdr_t *h, int64_t now_wall)
+{
+    int16_t err = check_header(p, data, len, ver, h, now_wall);
+    if (err)
+        return err;
+    int rc;
+    const char *what = walk_records(srv, p, data, len, &rc);
+    /* Keep up to 16 MiB of scratch between produces; a rare larger batch
+     * does not pin its memory. */
+    if (srv->scratch.cap > (16u << 20))
+        buf_close(&srv->scratch);
+    if (!what)
+        return KWIRE_ERR_NONE;
+    log_debug(LOG_CTX_WIRE, "[%s/%d] batch (compression %d) refused: %s", p->topic->name, p->index,
+              (int)kwire_batch_compression(h), what);
+    /* A payload that does not decompress passed the CRC: the bytes are what
+     * the client sent, so a retry cannot help. Kafka answers INVALID_RECORD
+     * when the stream ends early and UNKNOWN_SERVER_ERROR for other codec
+     * errors; we answer the non-retriable INVALID_RECORD for all, never the
+     * retriable CORRUPT_MESSAGE. */
+    if (rc == XDC_ETOOBIG)
+        return KWIRE_ERR_MESSAGE_TOO_LARGE;
+    return rc >= 0 || rc == XDC_EMALFORMED ? KWIRE_ERR_INVALID_RECORD
+                                           : KWIRE_ERR_UNKNOWN_SERVER_ERROR; /* -ENOMEM */
 }
 
 static int16_t store_error(int rc)
@@ -189,7 +260,7 @@ static void produce_partition(brk_server_t *srv, brk_part_t *p, kwire_slice_t re
         return;
     }
     uint8_t *data = (uint8_t *)records.ptr; /* the frame is ours: offsets are set in place */
-    pr->ErrorCode = check_batch(p, data, (size_t)records.len, ver, &h, now_wall);
+    pr->ErrorCode = check_batch(srv, p, data, (size_t)records.len, ver, &h, now_wall);
     if (!pr->ErrorCode && acks == -1 && p->topic->conf.min_insync_replicas > 1)
         pr->ErrorCode = KWIRE_ERR_NOT_ENOUGH_REPLICAS; /* one node: the ISR has one replica */
     if (!pr->ErrorCode && h.producerId >= 0)

@@ -31,6 +31,7 @@ struct brk_server {
     int64_t next_retention_ms, next_checkpoint_ms;
     brk_topics_t topics;
     int64_t pid_next, pid_block_end; /* producer ids: next, end of the reserved block */
+    buf_t scratch;                   /* decompressed records of the batch being validated */
     int port;                        /* bound port */
     int loop_ready;                  /* loop and handles initialised: close them on free */
     int stopping;

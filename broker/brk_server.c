@@ -198,6 +198,7 @@ void brk_server_free(brk_server_t *srv)
         brk__topics_close(srv);
     }
     free(srv->data_dir);
+    buf_close(&srv->scratch);
     conf_free(&brk_conf_table, &srv->conf);
     free(srv);
 }

@@ -219,6 +219,19 @@ int kwire_batch_records_init(kwire_batch_records_t *it, const uint8_t *batch, si
     return 0;
 }
 
+void kwire_batch_records_init_raw(kwire_batch_records_t *it, const uint8_t *records, size_t len,
+                                  int32_t count)
+{
+    static const uint8_t none[1];
+
+    /* An empty section may come with no storage at all; keep the reader's
+     * pointers valid so that no arithmetic is done on NULL. */
+    kwire_reader_init(&it->r, records ? records : none, records ? len : 0);
+    it->count = count;
+    it->index = 0;
+    it->why = KWIRE_BATCH_OK;
+}
+
 /* A varint-length key, value or header field; -1 is null when allowed. */
 static void kwire_batch_read_varbytes(kwire_reader_t *r, int nullable, kwire_slice_t *out)
 {

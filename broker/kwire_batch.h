@@ -157,6 +157,14 @@ typedef struct kwire_batch_records {
  *  XDC_EMALFORMED if shorter than its header. */
 int kwire_batch_records_init(kwire_batch_records_t *it, const uint8_t *batch, size_t len);
 
+/** Start walking @p count records held in @p records/@p len (borrowed for
+ *  the iterator's life) apart from their batch: the decompressed records
+ *  section of a compressed batch. The same checks as for an uncompressed
+ *  batch apply: each record fills its length, offsetDelta is the index, and
+ *  the records fill @p len exactly and number @p count.  @thread any. */
+void kwire_batch_records_init_raw(kwire_batch_records_t *it, const uint8_t *records, size_t len,
+                                  int32_t count);
+
 /** Decode the next record into @p rec (slices borrowed from the batch).
  *  Checks that each record's fields fill exactly its length, that
  *  offsetDelta equals the record's index, and at the end that the records
