@@ -134,6 +134,18 @@ build-valgrind-unit: build $(UNIT_BINS)
 	  --errors-for-leak-kinds=definite,indirect --error-exitcode=99" \
 	  scripts/run-tests.sh unit $(UNIT_BINS)
 
+# --- benchmarks (bench/): JSON against a named baseline in the same run ---
+BENCH_BINS := $(O)/bench/bench_broker $(O)/bench/mock_cluster
+
+.PHONY: bench-broker
+bench-broker: deps
+	@$(MAKE) --no-print-directory build $(BENCH_BINS)
+	@bench/bench-broker.sh $(O)
+
+$(O)/bench/%: $(O)/obj/bench/%.o
+	@mkdir -p $(@D)
+	$(CC) $(LDFLAGS) -o $@ $< $(PKG_LIBS)
+
 FORMAT_SRCS = $(shell git ls-files '*.c' '*.h' 2>/dev/null)
 format:
 	clang-format -i $(FORMAT_SRCS)
