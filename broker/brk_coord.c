@@ -318,9 +318,77 @@ int brk__serve_FindCoordinator(brk_server_t *srv, const brk_req_t *req, brk_out_
 
 SERVE_SIMPLE(Heartbeat, brk_group_heartbeat(srv->groups, now_wall(), &rq, &resp))
 SERVE_SIMPLE(LeaveGroup, brk_group_leave(srv->groups, now_wall(), ver, &rq, &resp))
-SERVE_SIMPLE(OffsetCommit, brk_group_offset_commit(srv->groups, now_wall(), &rq, &resp))
 SERVE_SIMPLE(OffsetFetch, brk_group_offset_fetch(srv->groups, &rq, &resp))
 SERVE_SIMPLE(OffsetDelete, brk_group_offset_delete(srv->groups, &rq, &resp))
 SERVE_SIMPLE(DescribeGroups, brk_group_describe(srv->groups, &rq, &resp))
 SERVE_SIMPLE(ListGroups, brk_group_list(srv->groups, &rq, &resp))
 SERVE_SIMPLE(DeleteGroups, brk_group_delete(srv->groups, &rq, &resp))
+
+/* The partitions of @p rq that exist, as a request of their own: Kafka
+ * answers UNKNOWN_TOPIC_OR_PARTITION for the others and stores nothing
+ * for them. */
+static void known_partitions(brk_server_t *srv, const kwire_OffsetCommitRequest_t *rq, arena_t *a,
+                             kwire_OffsetCommitRequest_t *known)
+{
+    *known = *rq;
+    known->Topics = arena_calloc(a, (size_t)rq->TopicsCount + 1, sizeof(*known->Topics));
+    known->TopicsCount = 0;
+    for (int32_t i = 0; i < rq->TopicsCount; i++) {
+        const kwire_OffsetCommitRequestTopic_t *t = &rq->Topics[i];
+        kwire_OffsetCommitRequestTopic_t *kt = &known->Topics[known->TopicsCount];
+        *kt = *t;
+        kt->Partitions = arena_calloc(a, (size_t)t->PartitionsCount + 1, sizeof(*kt->Partitions));
+        kt->PartitionsCount = 0;
+        for (int32_t j = 0; j < t->PartitionsCount; j++)
+            if (brk__part_find(srv, t->Name, t->Partitions[j].PartitionIndex))
+                kt->Partitions[kt->PartitionsCount++] = t->Partitions[j];
+        if (kt->PartitionsCount)
+            known->TopicsCount++;
+    }
+}
+
+static int16_t commit_error(const kwire_OffsetCommitResponse_t *kr, kwire_slice_t topic,
+                            int32_t part)
+{
+    for (int32_t i = 0; i < kr->TopicsCount; i++) {
+        if (kr->Topics[i].Name.len != topic.len ||
+            memcmp(kr->Topics[i].Name.ptr, topic.ptr, (size_t)topic.len) != 0)
+            continue;
+        for (int32_t j = 0; j < kr->Topics[i].PartitionsCount; j++)
+            if (kr->Topics[i].Partitions[j].PartitionIndex == part)
+                return kr->Topics[i].Partitions[j].ErrorCode;
+    }
+    return KWIRE_ERR_UNKNOWN_TOPIC_OR_PARTITION;
+}
+
+int brk__serve_OffsetCommit(brk_server_t *srv, const brk_req_t *req, brk_out_t *out)
+{
+    kwire_OffsetCommitRequest_t rq, known;
+    kwire_OffsetCommitResponse_t kresp, resp;
+    if (kwire_decode_OffsetCommitRequest((kwire_reader_t *)&req->body, req->hdr.ApiVersion,
+                                         req->arena, &rq) < 0)
+        return XDC_EMALFORMED;
+    known_partitions(srv, &rq, req->arena, &known);
+    memset(&kresp, 0, sizeof(kresp));
+    if (known.TopicsCount)
+        brk_group_offset_commit(srv->groups, now_wall(), &known, &kresp);
+    coord_arm(srv);
+    /* Answer in the request's order, unknown partitions included. */
+    memset(&resp, 0, sizeof(resp));
+    kwire_OffsetCommitResponseTopic_t *topics =
+        arena_calloc(req->arena, (size_t)rq.TopicsCount + 1, sizeof(*topics));
+    for (int32_t i = 0; i < rq.TopicsCount; i++) {
+        const kwire_OffsetCommitRequestTopic_t *t = &rq.Topics[i];
+        kwire_OffsetCommitResponsePartition_t *parts =
+            arena_calloc(req->arena, (size_t)t->PartitionsCount + 1, sizeof(*parts));
+        for (int32_t j = 0; j < t->PartitionsCount; j++) {
+            parts[j].PartitionIndex = t->Partitions[j].PartitionIndex;
+            parts[j].ErrorCode = commit_error(&kresp, t->Name, parts[j].PartitionIndex);
+        }
+        topics[i] = (kwire_OffsetCommitResponseTopic_t){t->Name, parts, t->PartitionsCount};
+    }
+    resp.Topics = topics;
+    resp.TopicsCount = rq.TopicsCount;
+    kwire_encode_OffsetCommitResponse(&out->buf, req->hdr.ApiVersion, &resp);
+    return 0;
+}

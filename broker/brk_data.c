@@ -337,7 +337,9 @@ static void fetch_partition(brk_server_t *srv, const kwire_FetchPartition_t *fp,
     pd->PartitionIndex = fp->Partition;
     pd->AbortedTransactionsCount = -1;
     pd->PreferredReadReplica = -1;
-    pd->Records = KWIRE_RECORDS_NULL;
+    /* Error partitions carry empty records, as Kafka's MemoryRecords.EMPTY:
+     * librdkafka refuses a null record set and would not reset its offset. */
+    pd->Records = (kwire_records_t){0, NULL, -1, 0};
     pd->HighWatermark = pd->LastStableOffset = pd->LogStartOffset = -1;
     if (!p) {
         pd->ErrorCode = KWIRE_ERR_UNKNOWN_TOPIC_OR_PARTITION;
@@ -400,7 +402,42 @@ int64_t brk__fetch_fill(brk_server_t *srv, const kwire_FetchRequest_t *rq, arena
 
 /* --- ListOffsets ----------------------------------------------------------- */
 
-static void list_offset(brk_part_t *p, int64_t ts, kwire_ListOffsetsPartitionResponse_t *r)
+/* The time index finds the first batch whose newest record is at or after
+ * @p ts; Kafka answers with the first record inside it that is, and that
+ * record's timestamp. @return 0, or <0 when the batch cannot be read. */
+static int record_for_time(brk_server_t *srv, brk_part_t *p, int64_t batch_offset, int64_t ts,
+                           kwire_ListOffsetsPartitionResponse_t *r)
+{
+    buf_t b = BUF_INIT;
+    kwire_batch_hdr_t h;
+    kwire_batch_iter_t bit;
+    kwire_slice_t batch;
+    kwire_batch_records_t it;
+    kwire_batch_record_t rec;
+    int rc = brk_store_read_copy(p->store, batch_offset, 1, &b); /* the batch (KIP-74) */
+    if (rc == 0) {
+        kwire_batch_iter_init(&bit, b.data, b.len);
+        rc = kwire_batch_iter_next(&bit, &batch, &h) == 1 ? 0 : XDC_ECORRUPT;
+    }
+    if (rc == 0)
+        rc = kwire_decompress_records_init(&it, batch.ptr, (size_t)batch.len,
+                                           decompress_cap(&p->topic->conf), &srv->scratch);
+    while (rc == 0 && kwire_batch_records_next(&it, &rec) == 1) {
+        int64_t rts = (h.attributes & KWIRE_BATCH_LOG_APPEND_TIME)
+                          ? h.maxTimestamp
+                          : h.baseTimestamp + rec.timestampDelta;
+        if (rts >= ts) {
+            r->Offset = h.baseOffset + rec.offsetDelta;
+            r->Timestamp = rts;
+            break;
+        }
+    }
+    buf_close(&b);
+    return rc;
+}
+
+static void list_offset(brk_server_t *srv, brk_part_t *p, int64_t ts,
+                        kwire_ListOffsetsPartitionResponse_t *r)
 {
     r->Timestamp = -1;
     r->Offset = -1;
@@ -414,10 +451,9 @@ static void list_offset(brk_part_t *p, int64_t ts, kwire_ListOffsetsPartitionRes
         r->Offset = brk_store_log_start(p->store);
     } else if (ts >= 0) {
         int64_t off = -1;
-        if (brk_store_offset_for_time(p->store, ts, &off) < 0)
+        if (brk_store_offset_for_time(p->store, ts, &off) < 0 ||
+            (off >= 0 && record_for_time(srv, p, off, ts, r) < 0))
             r->ErrorCode = KWIRE_ERR_KAFKA_STORAGE_ERROR;
-        else if (off >= 0)
-            r->Offset = off, r->Timestamp = ts;
     } else {
         r->ErrorCode = KWIRE_ERR_INVALID_REQUEST; /* -3 (max timestamp) arrived in v7 */
     }
@@ -442,7 +478,7 @@ int brk__serve_ListOffsets(brk_server_t *srv, const brk_req_t *req, brk_out_t *o
             arena_calloc(req->arena, (size_t)t->PartitionsCount + 1, sizeof(*tr->Partitions));
         for (int32_t j = 0; j < t->PartitionsCount; j++) {
             tr->Partitions[j].PartitionIndex = t->Partitions[j].PartitionIndex;
-            list_offset(brk__part_find(srv, t->Name, t->Partitions[j].PartitionIndex),
+            list_offset(srv, brk__part_find(srv, t->Name, t->Partitions[j].PartitionIndex),
                         t->Partitions[j].Timestamp, &tr->Partitions[j]);
         }
     }
