@@ -382,7 +382,7 @@ static void kcat_produce(const char *topic, int first, int count)
 {
     const char *dir = th_tmpdir();
     for (int p = 0; p < NPART; p++) {
-        char path[600], hpart[16], part[8], text[4096];
+        char path[600], hpart[32], part[16], text[4096];
         size_t used = 0;
         for (int seq = first; seq < first + count; seq++)
             if (seq % NPART == p)
