@@ -134,6 +134,13 @@ build-valgrind-unit: build $(UNIT_BINS)
 	  --errors-for-leak-kinds=definite,indirect --error-exitcode=99" \
 	  scripts/run-tests.sh unit $(UNIT_BINS)
 
+# librdkafka 2.0.2's own test suite (Debian's source package, built once
+# per build directory) against a fresh broker: tests/conformance/librdkafka.list.
+.PHONY: conformance
+conformance: deps
+	@$(MAKE) --no-print-directory build
+	@scripts/conformance.sh $(O)
+
 # --- benchmarks (bench/): JSON against a named baseline in the same run ---
 BENCH_BINS := $(O)/bench/bench_broker $(O)/bench/mock_cluster
 

@@ -740,7 +740,10 @@ static int16_t alter_topic(brk_server_t *srv, const alter_t *al, int validate_on
         xdc_errbuf(msg, len, "Topic '%.*s' does not exist.", (int)al->name.len, al->name.ptr);
         return KWIRE_ERR_UNKNOWN_TOPIC_OR_PARTITION;
     }
-    int32_t d = first_dup(a, al->keys, al->n);
+    /* Legacy AlterConfigs builds a map, the last value winning (librdkafka
+     * 2.0.2 appends a key it already holds); only IncrementalAlterConfigs
+     * refuses duplicates, as in Kafka. */
+    int32_t d = al->ops ? first_dup(a, al->keys, al->n) : -1;
     if (d >= 0) {
         xdc_errbuf(msg, len, "Config '%.*s' appears more than once.", (int)al->keys[d].len,
                    al->keys[d].ptr);

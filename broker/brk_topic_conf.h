@@ -23,7 +23,8 @@ typedef struct brk_topic_conf {
     int32_t index_interval_bytes;
     int64_t max_compaction_lag_ms;
     int32_t max_message_bytes;
-    int message_timestamp_type; /* BRK_TS_CREATE_TIME or BRK_TS_LOG_APPEND_TIME */
+    char *message_format_version; /* accepted, no effect (Kafka 3.x) */
+    int message_timestamp_type;   /* BRK_TS_CREATE_TIME or BRK_TS_LOG_APPEND_TIME */
     int64_t timestamp_difference_max_ms;
     double min_cleanable_dirty_ratio;
     int64_t min_compaction_lag_ms;
@@ -63,6 +64,8 @@ int brk__check_cleanup_policy(const void *field, char *why, size_t whylen);
       "Longest time a record stays uncompacted (no log cleaner yet).") \
     X("max.message.bytes", "message.max.bytes", CONF_INT, max_message_bytes, 0, INT32_MAX, "1048588", NULL, 0, NULL, \
       "Largest record batch accepted, after compression; larger ones get MESSAGE_TOO_LARGE.") \
+    X("message.format.version", "log.message.format.version", CONF_STRING, message_format_version, 0, 0, "3.0-IV1", NULL, 0, NULL, \
+      "Accepted for compatibility and has no effect, as in Kafka 3.x: batches are stored in format v2.") \
     X("message.timestamp.type", "log.message.timestamp.type", CONF_ENUM, message_timestamp_type, 0, 0, "CreateTime", "CreateTime|LogAppendTime", 0, NULL, \
       "CreateTime keeps the producer's timestamps; LogAppendTime stamps batches on append.") \
     X("message.timestamp.difference.max.ms", "log.message.timestamp.difference.max.ms", CONF_LONG, timestamp_difference_max_ms, 0, INT64_MAX, "9223372036854775807", NULL, 0, NULL, \
