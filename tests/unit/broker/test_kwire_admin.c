@@ -14,56 +14,9 @@
 #include "common/buf.h"
 #include "common/err.h"
 #include "common/util.h"
-
-/* ---- helpers ------------------------------------------------------------- */
-
-/* Decode @p hex into a heap buffer of exactly the decoded size, so that
- * ASan and valgrind see any read past its end. */
-static uint8_t *test_hex(const char *hex, size_t *len)
-{
-    size_t n = strlen(hex) / 2;
-    uint8_t *p = malloc(n ? n : 1);
-    assert_non_null(p);
-    for (size_t i = 0; i < n; i++) {
-        unsigned v;
-        assert_int_equal(sscanf(hex + 2 * i, "%2x", &v), 1);
-        p[i] = (uint8_t)v;
-    }
-    *len = n;
-    return p;
-}
-
-static void test_expect_hex(const buf_t *b, const char *hex)
-{
-    size_t n;
-    uint8_t *want = test_hex(hex, &n);
-    if (b->len != n || memcmp(b->data, want, n) != 0) {
-        fprintf(stderr, "got:  ");
-        for (size_t i = 0; i < b->len; i++)
-            fprintf(stderr, "%02x", b->data[i]);
-        fprintf(stderr, "\nwant: %s\n", hex);
-    }
-    assert_int_equal(b->len, n);
-    assert_memory_equal(b->data, want, n);
-    free(want);
-}
-
-static kwire_slice_t S(const char *s)
-{
-    return kwire_cstr(s);
-}
+#include "tests/unit/broker/kwire_capture.h"
 
 /* ---- request decoders on captured and hand-built frames ------------------ */
-
-typedef int (*test_decode_fn)(kwire_reader_t *r, int16_t ver, arena_t *a, int check);
-
-typedef struct capture {
-    const char *name;
-    const char *hex; /* size prefix included */
-    int16_t ApiKey, ApiVersion;
-    int flex_hdr; /* request header v2 */
-    test_decode_fn decode;
-} capture_t;
 
 static void test_check_create_topics(const kwire_CreateTopicsRequest_t *req)
 {
@@ -229,89 +182,60 @@ static const capture_t captures[] = {
      "0000006f0013000400000004000772646b61666b6100000002000274310000000300010000000000000001000e63"
      "6c65616e75702e706f6c6963790007636f6d7061637400027432ffffffffffff000000020000000000000001000"
      "0000100000001000000010000000100000000000009c400",
-     19, 4, 0, test_create_topics},
+     19, 4, 0, test_create_topics, 0},
     {"CreateTopics v0",
      "0000006e0013000000000004000772646b61666b6100000002000274310000000300010000000000000001000e63"
      "6c65616e75702e706f6c6963790007636f6d7061637400027432ffffffffffff000000020000000000000001000"
      "0000100000001000000010000000100000000000009c4",
-     19, 0, 0, test_create_topics},
+     19, 0, 0, test_create_topics, 0},
     {"DeleteTopics v1", "0000001d0014000100000008000772646b61666b610000000100027431000009c4", 20, 1,
-     0, test_delete_topics},
+     0, test_delete_topics, 0},
     {"DeleteTopics v0", "0000001d0014000000000008000772646b61666b610000000100027431000009c4", 20, 0,
-     0, test_delete_topics},
+     0, test_delete_topics, 0},
     {"CreatePartitions v0",
      "0000002f002500000000000c000772646b61666b610000000100036361700000000200000001000000010000000"
      "1000009c400",
-     37, 0, 0, test_create_partitions},
+     37, 0, 0, test_create_partitions, 0},
     {"CreatePartitions v1 null Assignments (hand-built)",
      "00000028002500010000000a00087864632d68616e6400000001000363617000000004ffffffff000003e801", 37,
-     1, 0, test_create_partitions},
+     1, 0, test_create_partitions, 0},
     {"DescribeConfigs v1",
      "000000200020000100000010000772646b61666b6100000001020003636170ffffffff01", 32, 1, 0,
-     test_describe_configs},
+     test_describe_configs, 0},
     {"DescribeConfigs v0", "0000001f0020000000000010000772646b61666b6100000001020003636170ffffffff",
-     32, 0, 0, test_describe_configs},
+     32, 0, 0, test_describe_configs, 0},
     {"DescribeConfigs v2 with keys (hand-built)",
      "0000003f002000020000000900087864632d68616e640000000102000363617000000002000c726574656e74696f"
      "6e2e6d73000e636c65616e75702e706f6c69637900",
-     32, 2, 0, test_describe_configs},
+     32, 2, 0, test_describe_configs, 0},
     {"AlterConfigs v0",
      "000000340021000000000014000772646b61666b610000000102000363617000000001000c726574656e74696f6e"
      "2e6d7300043130303000",
-     33, 0, 0, test_alter_configs},
+     33, 0, 0, test_alter_configs, 0},
     {"AlterConfigs v1 null Value (hand-built)",
      "00000033002100010000000800087864632d68616e6400000001040001310000000100106c6f672e726574656e74"
      "696f6e2e6d73ffff01",
-     33, 1, 0, test_alter_configs},
+     33, 1, 0, test_alter_configs, 0},
     {"IncrementalAlterConfigs v0 (hand-built)",
      "00000049002c00000000000400087864632d68616e640000000102000363617000000002000c726574656e74696f"
      "6e2e6d7300000431303030000e636c65616e75702e706f6c69637901ffff00",
-     44, 0, 0, test_incremental_alter},
+     44, 0, 0, test_incremental_alter, 0},
     {"IncrementalAlterConfigs v1 + unknown tag (hand-built)",
      "00000047002c00010000000500087864632d68616e6400020204636170030d726574656e74696f6e2e6d730005313"
      "0"
      "3030000f636c65616e75702e706f6c6963790100000001010502abcd",
-     44, 1, 1, test_incremental_alter},
+     44, 1, 1, test_incremental_alter, 0},
     {"DescribeCluster v0 (hand-built)", "00000015003c00000000000600087864632d68616e64000100", 60, 0,
-     1, test_describe_cluster},
+     1, test_describe_cluster, 0},
     {"DescribeCluster v1 + unknown tag (hand-built)",
-     "00000019003c00010000000700087864632d68616e64000002010701ff", 60, 1, 1, test_describe_cluster},
+     "00000019003c00010000000700087864632d68616e64000002010701ff", 60, 1, 1, test_describe_cluster,
+     0},
 };
-
-#define MAX_FRAME (1 << 20)
-
-static int test_decode_body(const uint8_t *body, size_t len, const capture_t *c, int check)
-{
-    kwire_reader_t r;
-    kwire_req_hdr_t h;
-    arena_t a = ARENA_INIT;
-
-    kwire_reader_init(&r, body, len);
-    int rc = kwire_decode_req_hdr(&r, &h, c->flex_hdr);
-    if (rc == 0) {
-        assert_int_equal(h.ApiKey, c->ApiKey);
-        assert_int_equal(h.ApiVersion, c->ApiVersion);
-        rc = c->decode(&r, h.ApiVersion, &a, check);
-        if (rc == 0 && check)
-            assert_int_equal(kwire_reader_left(&r), 0); /* every byte decoded */
-    }
-    arena_close(&a);
-    return rc;
-}
 
 static void test_kwire_admin_decodes_captures(void **state)
 {
     (void)state;
-    for (size_t i = 0; i < XDC_ARRAY_SIZE(captures); i++) {
-        size_t len, consumed;
-        kwire_slice_t frame;
-        uint8_t *p = test_hex(captures[i].hex, &len);
-        assert_int_equal(kwire_frame_next(p, len, MAX_FRAME, &frame, &consumed), 1);
-        assert_int_equal(consumed, len);
-        if (test_decode_body(frame.ptr, (size_t)frame.len, &captures[i], 1) != 0)
-            fail_msg("%s: did not decode", captures[i].name);
-        free(p);
-    }
+    test_decode_captures(captures, XDC_ARRAY_SIZE(captures));
 }
 
 /* Every proper prefix of every body is malformed, read from an exactly
@@ -319,32 +243,7 @@ static void test_kwire_admin_decodes_captures(void **state)
 static void test_kwire_admin_rejects_truncations(void **state)
 {
     (void)state;
-    for (size_t i = 0; i < XDC_ARRAY_SIZE(captures); i++) {
-        size_t len;
-        uint8_t *p = test_hex(captures[i].hex, &len);
-        for (size_t n = 0; n < len - 4; n++) {
-            uint8_t *cut = malloc(n ? n : 1);
-            assert_non_null(cut);
-            memcpy(cut, p + 4, n);
-            if (test_decode_body(cut, n, &captures[i], 0) != XDC_EMALFORMED)
-                fail_msg("%s: prefix of %zu bytes decoded", captures[i].name, n);
-            free(cut);
-        }
-        free(p);
-    }
-}
-
-static int test_decode_hex(const char *hex, int16_t ver, test_decode_fn fn)
-{
-    size_t len;
-    uint8_t *p = test_hex(hex, &len);
-    kwire_reader_t r;
-    arena_t a = ARENA_INIT;
-    kwire_reader_init(&r, p, len);
-    int rc = fn(&r, ver, &a, 0);
-    arena_close(&a);
-    free(p);
-    return rc;
+    test_reject_truncations(captures, XDC_ARRAY_SIZE(captures));
 }
 
 static void test_kwire_admin_rejects_bad_arrays(void **state)

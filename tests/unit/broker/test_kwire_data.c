@@ -15,59 +15,9 @@
 #include "common/buf.h"
 #include "common/err.h"
 #include "common/util.h"
-
-/* ---- helpers ------------------------------------------------------------- */
-
-/* Decode @p hex into a heap buffer of exactly the decoded size, so that
- * ASan and valgrind see any read past its end. */
-static uint8_t *test_hex(const char *hex, size_t *len)
-{
-    size_t n = strlen(hex) / 2;
-    uint8_t *p = malloc(n ? n : 1);
-    assert_non_null(p);
-    for (size_t i = 0; i < n; i++) {
-        unsigned v;
-        assert_int_equal(sscanf(hex + 2 * i, "%2x", &v), 1);
-        p[i] = (uint8_t)v;
-    }
-    *len = n;
-    return p;
-}
-
-/* Compare the encoded buffer with the expected bytes in @p hex. */
-static void test_expect_hex(const buf_t *b, const char *hex)
-{
-    size_t n;
-    uint8_t *want = test_hex(hex, &n);
-    if (b->len != n || memcmp(b->data, want, n) != 0) {
-        fprintf(stderr, "got:  ");
-        for (size_t i = 0; i < b->len; i++)
-            fprintf(stderr, "%02x", b->data[i]);
-        fprintf(stderr, "\nwant: %s\n", hex);
-    }
-    assert_int_equal(b->len, n);
-    assert_memory_equal(b->data, want, n);
-    free(want);
-}
-
-static kwire_slice_t S(const char *s)
-{
-    return kwire_cstr(s);
-}
+#include "tests/unit/broker/kwire_capture.h"
 
 /* ---- captured and hand-built request frames ------------------------------ */
-
-/* Decode one body and, if @p check, assert the captured values.
- * @return the decoder's result. */
-typedef int (*test_decode_fn)(kwire_reader_t *r, int16_t ver, arena_t *a, int check);
-
-typedef struct capture {
-    const char *name;
-    const char *hex; /* size prefix included */
-    int16_t ApiKey, ApiVersion;
-    int flex_hdr; /* request header v2 */
-    test_decode_fn decode;
-} capture_t;
 
 static int test_metadata_v4(kwire_reader_t *r, int16_t ver, arena_t *a, int check)
 {
@@ -251,89 +201,57 @@ static int test_init_pid_v0(kwire_reader_t *r, int16_t ver, arena_t *a, int chec
  * written from the schemas (client.id "xdc-hand"). */
 static const capture_t captures[] = {
     {"Metadata v4", "0000001b0003000400000003000772646b61666b6100000001000363617001", 3, 4, 0,
-     test_metadata_v4},
+     test_metadata_v4, 0},
     {"Metadata v2", "0000001a0003000200000003000772646b61666b61000000010003636170", 3, 2, 0,
-     test_metadata_v4},
+     test_metadata_v4, 0},
     {"Metadata v1 null Topics (hand-built)", "00000016000300010000000100087864632d68616e64ffffffff",
-     3, 1, 0, test_metadata_null},
+     3, 1, 0, test_metadata_null, 0},
     {"Produce v7 idempotent",
      "000000790000000700000005000772646b61666b61ffffffff00007530000000010003636170000000010000000"
      "00000004b00000000000000000000003f0000000002408277ba000000000000000001a1fc870b15000001a1fc87"
      "0b15000000000024f108000000000000000000011a000000046b310a68656c6c6f00",
-     0, 7, 0, test_produce_v7},
+     0, 7, 0, test_produce_v7, 0},
     {"Fetch v11",
      "000000590001000b0000000a000772646b61666b61ffffffff000001f4000000010320000001000"
      "00000ffffffff0000000100036361700000000100000000ffffffff0000000000000001ffffffff"
      "ffffffff00100000000000000000",
-     1, 11, 0, test_fetch_v11},
+     1, 11, 0, test_fetch_v11, 0},
     {"Fetch v4 (hand-built)",
      "0000003e000100040000000200087864632d68616e64ffffffff0000006400000001001000000000000001000174"
      "0000000100000001000000000000002a00010000",
-     1, 4, 0, test_fetch_v4},
+     1, 4, 0, test_fetch_v4, 0},
     {"Fetch v7 session + ForgottenTopicsData (hand-built)",
      "00000045000100070000000300087864632d68616e64ffffffff0000006400000001001000000100000009000000"
      "0200000000000000010004676f6e65000000020000000000000003",
-     1, 7, 0, test_fetch_v7},
+     1, 7, 0, test_fetch_v7, 0},
     {"ListOffsets v2",
      "0000002f0002000200000005000772646b61666b61ffffffff0100000001000363617000000"
      "00100000000fffffffffffffffe",
-     2, 2, 0, test_list_offsets},
+     2, 2, 0, test_list_offsets, 0},
     {"ListOffsets v1 (hand-built)",
      "0000002f000200010000000c00087864632d68616e64ffffffff0000000100036361700000000100000000ffff"
      "ffffffffffff",
-     2, 1, 0, test_list_offsets},
+     2, 1, 0, test_list_offsets, 0},
     {"DeleteRecords v1",
      "0000002e0015000100000018000772646b61666b6100000001000363617000000001000"
      "000000000000000000005000009c4",
-     21, 1, 0, test_delete_records},
+     21, 1, 0, test_delete_records, 0},
     {"DeleteRecords v0",
      "0000002e0015000000000018000772646b61666b6100000001000363617000000001000"
      "000000000000000000005000009c4",
-     21, 0, 0, test_delete_records},
+     21, 0, 0, test_delete_records, 0},
     {"InitProducerId v4",
      "000000220016000400000004000772646b61666b610000ffffffffffffffffffffffffffff00", 22, 4, 1,
-     test_init_pid_v4},
+     test_init_pid_v4, 0},
     {"InitProducerId v0 transactional (hand-built)",
      "0000001d001600000000000b00087864632d68616e64000574786e2d310000ea60", 22, 0, 0,
-     test_init_pid_v0},
+     test_init_pid_v0, 0},
 };
-
-#define MAX_FRAME (1 << 20)
-
-/* Decode header + body of @p len bytes at @p body (exactly allocated).
- * @return 0, XDC_EMALFORMED. */
-static int test_decode_body(const uint8_t *body, size_t len, const capture_t *c, int check)
-{
-    kwire_reader_t r;
-    kwire_req_hdr_t h;
-    arena_t a = ARENA_INIT;
-
-    kwire_reader_init(&r, body, len);
-    int rc = kwire_decode_req_hdr(&r, &h, c->flex_hdr);
-    if (rc == 0) {
-        assert_int_equal(h.ApiKey, c->ApiKey);
-        assert_int_equal(h.ApiVersion, c->ApiVersion);
-        rc = c->decode(&r, h.ApiVersion, &a, check);
-        if (rc == 0 && check)
-            assert_int_equal(kwire_reader_left(&r), 0); /* every byte decoded */
-    }
-    arena_close(&a);
-    return rc;
-}
 
 static void test_kwire_data_decodes_captures(void **state)
 {
     (void)state;
-    for (size_t i = 0; i < XDC_ARRAY_SIZE(captures); i++) {
-        size_t len, consumed;
-        kwire_slice_t frame;
-        uint8_t *p = test_hex(captures[i].hex, &len);
-        assert_int_equal(kwire_frame_next(p, len, MAX_FRAME, &frame, &consumed), 1);
-        assert_int_equal(consumed, len);
-        if (test_decode_body(frame.ptr, (size_t)frame.len, &captures[i], 1) != 0)
-            fail_msg("%s: did not decode", captures[i].name);
-        free(p);
-    }
+    test_decode_captures(captures, XDC_ARRAY_SIZE(captures));
 }
 
 /* Every proper prefix of every frame body must be malformed; each prefix
@@ -341,33 +259,7 @@ static void test_kwire_data_decodes_captures(void **state)
 static void test_kwire_data_rejects_truncations(void **state)
 {
     (void)state;
-    for (size_t i = 0; i < XDC_ARRAY_SIZE(captures); i++) {
-        size_t len;
-        uint8_t *p = test_hex(captures[i].hex, &len);
-        for (size_t n = 0; n < len - 4; n++) {
-            uint8_t *cut = malloc(n ? n : 1);
-            assert_non_null(cut);
-            memcpy(cut, p + 4, n);
-            if (test_decode_body(cut, n, &captures[i], 0) != XDC_EMALFORMED)
-                fail_msg("%s: prefix of %zu bytes decoded", captures[i].name, n);
-            free(cut);
-        }
-        free(p);
-    }
-}
-
-/* Decode a body given as hex (no header) with one decoder. */
-static int test_decode_hex(const char *hex, int16_t ver, test_decode_fn fn)
-{
-    size_t len;
-    uint8_t *p = test_hex(hex, &len);
-    kwire_reader_t r;
-    arena_t a = ARENA_INIT;
-    kwire_reader_init(&r, p, len);
-    int rc = fn(&r, ver, &a, 0);
-    arena_close(&a);
-    free(p);
-    return rc;
+    test_reject_truncations(captures, XDC_ARRAY_SIZE(captures));
 }
 
 static void test_kwire_data_rejects_bad_arrays(void **state)

@@ -13,6 +13,7 @@
 #include "common/arena.h"
 #include "common/buf.h"
 #include "common/err.h"
+#include "tests/unit/broker/kwire_capture.h"
 
 /* Request frames (size prefix included), captured from librdkafka 2.0.2
  * (Debian bookworm) with client.id "xdc-cap":
@@ -33,119 +34,84 @@
  * the schema has (a second empty tag section). Kafka ignores bytes left
  * after the last field, and so do our decoders: those frames say so in
  * "trailing". */
-typedef struct capture {
-    const char *name;
-    const char *hex;
-    int16_t ApiKey, ApiVersion;
-    int flex_hdr; /* request header v2 */
-    int trailing; /* bytes the client sends after the schema's last field */
-} capture_t;
-
 static const capture_t captures[] = {
-    {"FindCoordinator v2", "00000016000a00020000000400077864632d6361700002673100", 10, 2, 0, 0},
+    {"FindCoordinator v2", "00000016000a00020000000400077864632d6361700002673100", 10, 2, 0, NULL,
+     0},
     {"JoinGroup v5 dynamic",
      "0000006e000b00050000000400077864632d636170000267310000afc8000493e00000ffff0008636f6e73756d65"
      "7200000002000572616e676500000012000100000001000274310000000000000000000a726f756e64726f62696e"
      "00000012000100000001000274310000000000000000",
-     11, 5, 0, 0},
+     11, 5, 0, NULL, 0},
     {"JoinGroup v5 static",
      "00000074000b00050000000400077864632d636170000267320000afc8000493e000000006696e73742d31000863"
      "6f6e73756d657200000002000572616e676500000012000100000001000274310000000000000000000a726f756e"
      "64726f62696e00000012000100000001000274310000000000000000",
-     11, 5, 0, 0},
+     11, 5, 0, NULL, 0},
     {"SyncGroup v3 leader",
      "0000005d000e00030000000600077864632d6361700002673100000002000e3078376664646530303032633430ff"
      "ff00000001000e30783766646465303030326334300000001a0000000000010002743100000002000000000000000"
      "1"
      "00000000",
-     14, 3, 0, 0},
+     14, 3, 0, NULL, 0},
     {"SyncGroup v3 static",
      "00000063000e00030000000600077864632d6361700002673200000002000e307837666464653030303334613000"
      "06696e73742d3100000001000e30783766646465303030333461300000001a0000000000010002743100000002000"
      "000000000000100000000",
-     14, 3, 0, 0},
+     14, 3, 0, NULL, 0},
     {"Heartbeat v3",
      "0000002b000c00030000000800077864632d6361700002673100000002000e3078376664646530303032633430ff"
      "ff",
-     12, 3, 0, 0},
+     12, 3, 0, NULL, 0},
     {"Heartbeat v3 static",
      "00000031000c00030000000800077864632d6361700002673200000002000e307837666464653030303334613000"
      "06696e73742d31",
-     12, 3, 0, 0},
+     12, 3, 0, NULL, 0},
     {"OffsetFetch v5",
      "00000029000900050000000700077864632d636170000267310000000100027431000000020000000000000001",
-     9, 5, 0, 0},
+     9, 5, 0, NULL, 0},
     {"OffsetFetch v7 flexible",
      "00000025000900070000000700077864632d6361700003673102037431030000000000000001000100", 9, 7, 1,
-     0},
+     NULL, 0},
     {"OffsetCommit v7",
      "0000004d000800070000000b00077864632d6361700002673100000002000e3078376664646530303032633430ff"
      "ff000000010002743100000001000000000000000000000005ffffffff00046d657461",
-     8, 7, 0, 0},
+     8, 7, 0, NULL, 0},
     {"OffsetCommit v7 static",
      "00000053000800070000000b00077864632d6361700002673200000002000e307837666464653030303334613000"
      "06696e73742d31000000010002743100000001000000000000000000000005ffffffff00046d657461",
-     8, 7, 0, 0},
+     8, 7, 0, NULL, 0},
     {"LeaveGroup v1",
      "00000025000d00010000000d00077864632d63617000026731000e3078376664646530303032633430", 13, 1, 0,
-     0},
+     NULL, 0},
     {"ListGroups v4 StatesFilter",
-     "00000022001000040000000300077864632d636170000307537461626c6506456d7074790000", 16, 4, 1, 1},
-    {"ListGroups v4", "00000015001000040000000600077864632d63617000010000", 16, 4, 1, 1},
+     "00000022001000040000000300077864632d636170000307537461626c6506456d7074790000", 16, 4, 1, NULL,
+     1},
+    {"ListGroups v4", "00000015001000040000000600077864632d63617000010000", 16, 4, 1, NULL, 1},
     {"DescribeGroups v4", "0000001a000f00040000000b00077864632d636170000000010002673100", 15, 4, 0,
-     0},
+     NULL, 0},
     {"OffsetDelete v0",
      "00000029002f00000000000f00077864632d636170000267310000000100027431000000020000000000000001",
-     47, 0, 0, 0},
-    {"DeleteGroups v1", "00000019002a00010000001200077864632d6361700000000100026731", 42, 1, 0, 0},
+     47, 0, 0, NULL, 0},
+    {"DeleteGroups v1", "00000019002a00010000001200077864632d6361700000000100026731", 42, 1, 0,
+     NULL, 0},
     {"hand LeaveGroup v3",
      "00000026000d000300000001000468616e64000267310000000200026d31ffff00000006696e73742d31", 13, 3,
-     0, 0},
+     0, NULL, 0},
     {"hand OffsetCommit v2",
      "0000003c0008000200000001000468616e64000267310000000300026d310000000005265c0000000001000274310"
      "0"
      "00000100000000000000000000002affff",
-     8, 2, 0, 0},
+     8, 2, 0, NULL, 0},
     {"hand OffsetFetch v2 null Topics", "000000160009000200000001000468616e6400026731ffffffff", 9,
-     2, 0, 0},
+     2, 0, NULL, 0},
     {"hand JoinGroup v0",
      "00000033000b000000000001000468616e64000267310000271000000008636f6e73756d65720000000100057261"
      "6e6765000000020001",
-     11, 0, 0, 0},
-    {"hand FindCoordinator v0", "00000012000a000000000001000468616e6400026731", 10, 0, 0, 0},
-    {"hand ListGroups v0", "0000000e0010000000000001000468616e64", 16, 0, 0, 0},
-    {"hand ListGroups v3", "000000100010000300000001000468616e640000", 16, 3, 1, 0},
+     11, 0, 0, NULL, 0},
+    {"hand FindCoordinator v0", "00000012000a000000000001000468616e6400026731", 10, 0, 0, NULL, 0},
+    {"hand ListGroups v0", "0000000e0010000000000001000468616e64", 16, 0, 0, NULL, 0},
+    {"hand ListGroups v3", "000000100010000300000001000468616e640000", 16, 3, 1, NULL, 0},
 };
-
-/* Decode @p hex into a heap buffer of exactly the decoded size, so that
- * ASan and valgrind see any read past its end. */
-static uint8_t *test_hex(const char *hex, size_t *len)
-{
-    size_t n = strlen(hex) / 2;
-    uint8_t *p = malloc(n ? n : 1);
-    assert_non_null(p);
-    for (size_t i = 0; i < n; i++) {
-        unsigned v;
-        assert_int_equal(sscanf(hex + 2 * i, "%2x", &v), 1);
-        p[i] = (uint8_t)v;
-    }
-    *len = n;
-    return p;
-}
-
-static void expect_hex(const buf_t *b, const char *hex)
-{
-    size_t n;
-    uint8_t *want = test_hex(hex, &n);
-    if (b->len != n || memcmp(b->data, want, n) != 0) {
-        fprintf(stderr, "got  ");
-        for (size_t i = 0; i < b->len; i++)
-            fprintf(stderr, "%02x", b->data[i]);
-        fprintf(stderr, "\nwant %s\n", hex);
-        fail();
-    }
-    free(want);
-}
 
 typedef union any_req {
     kwire_FindCoordinatorRequest_t fc;
@@ -415,7 +381,6 @@ static void test_kwire_group_rejects_null_and_huge_arrays(void **state)
 
 /* ---- responses ------------------------------------------------------------ */
 
-#define S(x)    kwire_cstr(x)
 #define B(p, n) ((kwire_slice_t){(const uint8_t *)(p), (n)})
 
 static void test_kwire_group_encode_find_join_sync(void **state)
@@ -424,11 +389,11 @@ static void test_kwire_group_encode_find_join_sync(void **state)
     buf_t b = BUF_INIT;
     kwire_FindCoordinatorResponse_t fc = {0, 0, S("ignored"), 1, S("localhost"), 9092};
     kwire_encode_FindCoordinatorResponse(&b, 0, &fc);
-    expect_hex(&b, "00000000000100096c6f63616c686f737400002384");
+    test_expect_hex(&b, "00000000000100096c6f63616c686f737400002384");
     buf_reset(&b);
     kwire_FindCoordinatorResponse_t fc2 = {0, 15, KWIRE_SLICE_NULL, -1, S(""), -1};
     kwire_encode_FindCoordinatorResponse(&b, 2, &fc2);
-    expect_hex(&b, "00000000000fffffffffffff0000ffffffff");
+    test_expect_hex(&b, "00000000000fffffffffffff0000ffffffff");
 
     kwire_JoinGroupResponseMember_t m[2] = {{S("m1"), S("i1"), B("\x00\x01", 2)},
                                             {S("m2"), KWIRE_SLICE_NULL, S("")}};
@@ -440,13 +405,13 @@ static void test_kwire_group_encode_find_join_sync(void **state)
     jg.MembersCount = 1;
     buf_reset(&b);
     kwire_encode_JoinGroupResponse(&b, 0, &jg);
-    expect_hex(&b, "000000000001000572616e676500026d3100026d310000000100026d31000000020001");
+    test_expect_hex(&b, "000000000001000572616e676500026d3100026d310000000100026d31000000020001");
     jg.MembersCount = 2;
     buf_reset(&b);
     kwire_encode_JoinGroupResponse(&b, 5, &jg);
-    expect_hex(&b,
-               "00000000000000000001000572616e676500026d3100026d310000000200026d3100026931000000"
-               "02000100026d32ffff00000000");
+    test_expect_hex(
+        &b, "00000000000000000001000572616e676500026d3100026d310000000200026d3100026931000000"
+            "02000100026d32ffff00000000");
     kwire_JoinGroupResponse_t req_id = {0};
     req_id.ErrorCode = 79;
     req_id.GenerationId = -1;
@@ -454,16 +419,16 @@ static void test_kwire_group_encode_find_join_sync(void **state)
     req_id.MemberId = S("c-1");
     buf_reset(&b);
     kwire_encode_JoinGroupResponse(&b, 4, &req_id);
-    expect_hex(&b, "00000000004fffffffff000000000003632d3100000000");
+    test_expect_hex(&b, "00000000004fffffffff000000000003632d3100000000");
 
     kwire_SyncGroupResponse_t sg = {0, 0, KWIRE_SLICE_NULL, KWIRE_SLICE_NULL, B("\0\1\2\3", 4)};
     buf_reset(&b);
     kwire_encode_SyncGroupResponse(&b, 0, &sg);
-    expect_hex(&b, "00000000000400010203");
+    test_expect_hex(&b, "00000000000400010203");
     kwire_SyncGroupResponse_t sg3 = {0, 27, KWIRE_SLICE_NULL, KWIRE_SLICE_NULL, KWIRE_SLICE_NULL};
     buf_reset(&b);
     kwire_encode_SyncGroupResponse(&b, 3, &sg3);
-    expect_hex(&b, "00000000001b00000000");
+    test_expect_hex(&b, "00000000001b00000000");
     buf_close(&b);
 }
 
@@ -473,21 +438,21 @@ static void test_kwire_group_encode_heartbeat_leave(void **state)
     buf_t b = BUF_INIT;
     kwire_HeartbeatResponse_t hb = {0, 25};
     kwire_encode_HeartbeatResponse(&b, 0, &hb);
-    expect_hex(&b, "0019");
+    test_expect_hex(&b, "0019");
     hb.ErrorCode = 0;
     buf_reset(&b);
     kwire_encode_HeartbeatResponse(&b, 3, &hb);
-    expect_hex(&b, "000000000000");
+    test_expect_hex(&b, "000000000000");
 
     kwire_LeaveGroupMemberResponse_t m[2] = {{S("m1"), KWIRE_SLICE_NULL, 0},
                                              {S(""), S("inst-1"), 82}};
     kwire_LeaveGroupResponse_t lg = {0, 0, m, 2};
     buf_reset(&b);
     kwire_encode_LeaveGroupResponse(&b, 0, &lg);
-    expect_hex(&b, "0000");
+    test_expect_hex(&b, "0000");
     buf_reset(&b);
     kwire_encode_LeaveGroupResponse(&b, 3, &lg);
-    expect_hex(&b, "0000000000000000000200026d31ffff000000000006696e73742d310052");
+    test_expect_hex(&b, "0000000000000000000200026d31ffff000000000006696e73742d310052");
     buf_close(&b);
 }
 
@@ -499,32 +464,33 @@ static void test_kwire_group_encode_offsets(void **state)
     kwire_OffsetCommitResponseTopic_t ct = {S("t1"), cp, 2};
     kwire_OffsetCommitResponse_t oc = {0, &ct, 1};
     kwire_encode_OffsetCommitResponse(&b, 2, &oc);
-    expect_hex(&b, "000000010002743100000002000000000000000000010016");
+    test_expect_hex(&b, "000000010002743100000002000000000000000000010016");
     buf_reset(&b);
     kwire_encode_OffsetCommitResponse(&b, 7, &oc);
-    expect_hex(&b, "00000000000000010002743100000002000000000000000000010016");
+    test_expect_hex(&b, "00000000000000010002743100000002000000000000000000010016");
 
     kwire_OffsetFetchResponsePartition_t fp = {0, 5, -1, S("meta"), 0};
     kwire_OffsetFetchResponseTopic_t ft = {S("t1"), &fp, 1};
     kwire_OffsetFetchResponse_t of = {0, &ft, 1, 0};
     buf_reset(&b);
     kwire_encode_OffsetFetchResponse(&b, 1, &of);
-    expect_hex(&b, "00000001000274310000000100000000000000000000000500046d6574610000");
+    test_expect_hex(&b, "00000001000274310000000100000000000000000000000500046d6574610000");
     buf_reset(&b);
     kwire_encode_OffsetFetchResponse(&b, 5, &of);
-    expect_hex(&b,
-               "00000000000000010002743100000001000000000000000000000005ffffffff00046d657461000000"
-               "00");
+    test_expect_hex(
+        &b, "00000000000000010002743100000001000000000000000000000005ffffffff00046d657461000000"
+            "00");
     buf_reset(&b);
     kwire_encode_OffsetFetchResponse(&b, 7, &of);
-    expect_hex(&b, "000000000203743102000000000000000000000005ffffffff056d65746100000000000000");
+    test_expect_hex(&b,
+                    "000000000203743102000000000000000000000005ffffffff056d65746100000000000000");
 
     kwire_OffsetDeleteResponsePartition_t dp = {0, 86};
     kwire_OffsetDeleteResponseTopic_t dt = {S("t1"), &dp, 1};
     kwire_OffsetDeleteResponse_t od = {0, 0, &dt, 1};
     buf_reset(&b);
     kwire_encode_OffsetDeleteResponse(&b, 0, &od);
-    expect_hex(&b, "000000000000000000010002743100000001000000000056");
+    test_expect_hex(&b, "000000000000000000010002743100000001000000000056");
     buf_close(&b);
 }
 
@@ -538,33 +504,33 @@ static void test_kwire_group_encode_admin(void **state)
                                  S("range"), &dm,     1,           INT32_MIN};
     kwire_DescribeGroupsResponse_t d = {0, &dg, 1};
     kwire_encode_DescribeGroupsResponse(&b, 0, &d);
-    expect_hex(&b,
-               "000000010000000267310006537461626c650008636f6e73756d6572000572616e67650000000100"
-               "026d31000772646b61666b61000a2f3132372e302e302e3100000001010000000102");
+    test_expect_hex(
+        &b, "000000010000000267310006537461626c650008636f6e73756d6572000572616e67650000000100"
+            "026d31000772646b61666b61000a2f3132372e302e302e3100000001010000000102");
     buf_reset(&b);
     kwire_encode_DescribeGroupsResponse(&b, 4, &d);
-    expect_hex(&b,
-               "00000000000000010000000267310006537461626c650008636f6e73756d6572000572616e676500"
-               "00000100026d3100026931000772646b61666b61000a2f3132372e302e302e310000000101000000"
-               "010280000000");
+    test_expect_hex(
+        &b, "00000000000000010000000267310006537461626c650008636f6e73756d6572000572616e676500"
+            "00000100026d3100026931000772646b61666b61000a2f3132372e302e302e310000000101000000"
+            "010280000000");
 
     kwire_ListedGroup_t lgp = {S("g1"), S("consumer"), S("Stable"), S("classic")};
     kwire_ListGroupsResponse_t lg = {0, 0, &lgp, 1};
     buf_reset(&b);
     kwire_encode_ListGroupsResponse(&b, 0, &lg);
-    expect_hex(&b, "000000000001000267310008636f6e73756d6572");
+    test_expect_hex(&b, "000000000001000267310008636f6e73756d6572");
     buf_reset(&b);
     kwire_encode_ListGroupsResponse(&b, 3, &lg);
-    expect_hex(&b, "0000000000000203673109636f6e73756d65720000");
+    test_expect_hex(&b, "0000000000000203673109636f6e73756d65720000");
     buf_reset(&b);
     kwire_encode_ListGroupsResponse(&b, 4, &lg);
-    expect_hex(&b, "0000000000000203673109636f6e73756d657207537461626c650000");
+    test_expect_hex(&b, "0000000000000203673109636f6e73756d657207537461626c650000");
 
     kwire_DeletableGroupResult_t r[2] = {{S("g1"), 0}, {S("g2"), 69}};
     kwire_DeleteGroupsResponse_t dl = {0, r, 2};
     buf_reset(&b);
     kwire_encode_DeleteGroupsResponse(&b, 1, &dl);
-    expect_hex(&b, "0000000000000002000267310000000267320045");
+    test_expect_hex(&b, "0000000000000002000267310000000267320045");
     buf_close(&b);
 }
 
@@ -575,7 +541,7 @@ static void test_kwire_group_offset_records(void **state)
     (void)state;
     buf_t b = BUF_INIT;
     kwire_encode_OffsetCommitKey(&b, S("g1"), S("t1"), 0);
-    expect_hex(&b, "0001000267310002743100000000");
+    test_expect_hex(&b, "0001000267310002743100000000");
     kwire_reader_t r;
     kwire_OffsetsKey_t k;
     kwire_reader_init(&r, b.data, b.len);
@@ -587,7 +553,7 @@ static void test_kwire_group_offset_records(void **state)
     buf_reset(&b);
     kwire_OffsetCommitValue_t v = {5, -1, S("meta"), 1700000000000LL, -1};
     kwire_encode_OffsetCommitValue(&b, &v);
-    expect_hex(&b, "00030000000000000005ffffffff00046d6574610000018bcfe56800");
+    test_expect_hex(&b, "00030000000000000005ffffffff00046d6574610000018bcfe56800");
     kwire_OffsetCommitValue_t v2;
     kwire_reader_init(&r, b.data, b.len);
     assert_int_equal(kwire_decode_OffsetCommitValue(&r, &v2), 0);
@@ -627,16 +593,17 @@ static void test_kwire_group_group_records(void **state)
     (void)state;
     buf_t b = BUF_INIT;
     kwire_encode_GroupMetadataKey(&b, S("g1"));
-    expect_hex(&b, "000200026731");
+    test_expect_hex(&b, "000200026731");
 
     buf_reset(&b);
     kwire_GroupMetadataMember_t m = {S("m1"), S("i1"), S("rdkafka"), S("/127.0.0.1"),
                                      30000,   10000,   B("\1", 1),   B("\2", 1)};
     kwire_GroupMetadataValue_t v = {S("consumer"), 1, S("range"), S("m1"), 1000, &m, 1};
     kwire_encode_GroupMetadataValue(&b, &v);
-    expect_hex(&b, "00030008636f6e73756d657200000001000572616e676500026d3100000000000003e800000001"
-                   "00026d3100026931000772646b61666b61000a2f3132372e302e302e3100007530000027100000"
-                   "0001010000000102");
+    test_expect_hex(&b,
+                    "00030008636f6e73756d657200000001000572616e676500026d3100000000000003e800000001"
+                    "00026d3100026931000772646b61666b61000a2f3132372e302e302e3100007530000027100000"
+                    "0001010000000102");
     arena_t a = ARENA_INIT;
     kwire_GroupMetadataValue_t d;
     kwire_reader_t r;
