@@ -309,8 +309,10 @@ int brk__idem_snapshot(brk_part_t *p)
     snapshot_encode(p->idem, &b);
     char *path = xasprintf("%s/%020" PRId64 ".snapshot", p->dir, at);
     int rc = brk__write_atomic(path, (const char *)b.data, b.len);
-    if (rc == 0)
+    if (rc == 0) {
         remove_snapshots(p->dir, at);
+        p->snapshot_at = at;
+    }
     free(path);
     buf_close(&b);
     return rc;
@@ -389,5 +391,6 @@ void brk__idem_load(brk_part_t *p)
     int64_t at = newest_snapshot(p->dir, end);
     if (at >= 0 && load_snapshot(p, at) < 0)
         at = -1;
+    p->snapshot_at = at;
     replay_log(p, at < 0 ? 0 : at);
 }

@@ -616,7 +616,10 @@ static void checkpoint_topic(brk_topic_t *t, void *arg)
     ckpt_acc_t *a = arg;
     for (int32_t i = 0; i < t->nparts; i++) {
         brk_store_t *st = t->parts[i].store;
-        if (t->parts[i].idem)
+        /* Every partition gets a producer snapshot once its log moved, so
+         * a restart replays only what came after it, as Kafka's do. */
+        int64_t end = brk_store_log_end(st);
+        if (end != t->parts[i].snapshot_at && !(end == 0 && t->parts[i].snapshot_at < 0))
             brk__idem_snapshot(&t->parts[i]);
         buf_printf(&a->rec, "%s %d %lld\n", t->name, i, (long long)brk_store_recovery_point(st));
         buf_printf(&a->start, "%s %d %lld\n", t->name, i, (long long)brk_store_log_start(st));

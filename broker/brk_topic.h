@@ -21,7 +21,8 @@ typedef struct brk_part {
     int32_t index;      /* read-only: the partition number */
     char *dir;          /* "<log.dir>/<topic>-<index>" */
     brk_store_t *store;
-    brk_idem_t *idem; /* NULL until an idempotent producer writes */
+    brk_idem_t *idem;    /* NULL until an idempotent producer writes */
+    int64_t snapshot_at; /* log end at the last producer snapshot; -1 none */
 } brk_part_t;
 
 struct brk_topic {
