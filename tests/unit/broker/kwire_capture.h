@@ -17,6 +17,8 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "tests/unit/test_bytes.h"
+
 #include "broker/kwire.h"
 #include "common/arena.h"
 #include "common/buf.h"
@@ -25,22 +27,6 @@
 
 /* Largest frame kwire_frame_next() accepts in these tests. */
 #define TEST_MAX_FRAME (1 << 20)
-
-/* Decode @p hex into a heap buffer of exactly the decoded size, so that
- * ASan and valgrind see any read past its end. */
-static inline uint8_t *test_hex(const char *hex, size_t *len)
-{
-    size_t n = strlen(hex) / 2;
-    uint8_t *p = malloc(n ? n : 1);
-    assert_non_null(p);
-    for (size_t i = 0; i < n; i++) {
-        unsigned v;
-        assert_int_equal(sscanf(hex + 2 * i, "%2x", &v), 1);
-        p[i] = (uint8_t)v;
-    }
-    *len = n;
-    return p;
-}
 
 /* Compare the encoded buffer with the expected bytes in @p hex. */
 static inline void test_expect_hex(const buf_t *b, const char *hex)

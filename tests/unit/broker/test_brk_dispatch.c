@@ -6,6 +6,8 @@
 #include <stdint.h>
 #include <cmocka.h>
 
+#include "tests/unit/test_bytes.h"
+
 #include "broker/brk_int.h"
 #include "broker/kwire_err.h"
 #include "common/err.h"
@@ -35,18 +37,6 @@ static int teardown(void **state)
     (void)state;
     brk__out_close(&out);
     return 0;
-}
-
-static uint8_t *unhex(const char *hex, size_t *len)
-{
-    *len = strlen(hex) / 2;
-    uint8_t *p = malloc(*len);
-    for (size_t i = 0; i < *len; i++) {
-        unsigned v;
-        sscanf(hex + 2 * i, "%2x", &v);
-        p[i] = (uint8_t)v;
-    }
-    return p;
 }
 
 static int dispatch(const uint8_t *frame, size_t len)
@@ -85,7 +75,7 @@ static void test_brk_dispatch_api_versions_v3_from_librdkafka(void **state)
 {
     (void)state;
     size_t len;
-    uint8_t *f = unhex(apiversions_v3_hex, &len);
+    uint8_t *f = test_hex(apiversions_v3_hex, &len);
     assert_int_equal(dispatch(f, len), 0);
     int16_t min, max;
     assert_int_equal(read_api_versions(3, 1, 18, &min, &max), KWIRE_ERR_NONE);
@@ -122,7 +112,7 @@ static void test_brk_dispatch_truncated_body_rejected(void **state)
 {
     (void)state;
     size_t len;
-    uint8_t *f = unhex(apiversions_v3_hex, &len);
+    uint8_t *f = test_hex(apiversions_v3_hex, &len);
     for (size_t cut = len - 1; cut > 8; cut--) {
         uint8_t *copy = malloc(cut);
         memcpy(copy, f, cut);

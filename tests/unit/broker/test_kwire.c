@@ -4,6 +4,8 @@
 #include <stdint.h>
 #include <cmocka.h>
 
+#include "tests/unit/test_bytes.h"
+
 #include <stdlib.h>
 #include <stdio.h>
 #include <string.h>
@@ -67,31 +69,6 @@ static const capture_t captures[] = {
 };
 
 #define MAX_FRAME (1 << 20)
-
-/* Decode @p hex into a heap buffer of exactly the decoded size, so that
- * ASan and valgrind see any read past its end. */
-static uint8_t *test_hex(const char *hex, size_t *len)
-{
-    size_t n = strlen(hex) / 2;
-    uint8_t *p = malloc(n ? n : 1);
-    assert_non_null(p);
-    for (size_t i = 0; i < n; i++) {
-        unsigned v;
-        assert_int_equal(sscanf(hex + 2 * i, "%2x", &v), 1);
-        p[i] = (uint8_t)v;
-    }
-    *len = n;
-    return p;
-}
-
-static uint8_t *test_dup(const uint8_t *p, size_t n)
-{
-    uint8_t *q = malloc(n ? n : 1);
-    assert_non_null(q);
-    if (n)
-        memcpy(q, p, n);
-    return q;
-}
 
 /* ---- request bodies, per the schemas in ../shared/kafka-protocol --------- */
 

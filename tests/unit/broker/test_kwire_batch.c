@@ -4,6 +4,8 @@
 #include <stdint.h>
 #include <cmocka.h>
 
+#include "tests/unit/test_bytes.h"
+
 #include <errno.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -31,29 +33,6 @@ static const char batch_gzip_hex[] =
     "0000000000000000000000550000000002627e1c6b000100000000000001a1fc7c2cf2000001a1fc7c2cf2ffff"
     "ffffffffffffffffffffffff000000011f8b08000000000000037bc3c2c0c0c0969d5a7983257114100d180099"
     "3d7acf38010000";
-
-static uint8_t *test_hex(const char *hex, size_t *len)
-{
-    size_t n = strlen(hex) / 2;
-    uint8_t *p = malloc(n ? n : 1);
-    assert_non_null(p);
-    for (size_t i = 0; i < n; i++) {
-        unsigned v;
-        assert_int_equal(sscanf(hex + 2 * i, "%2x", &v), 1);
-        p[i] = (uint8_t)v;
-    }
-    *len = n;
-    return p;
-}
-
-static uint8_t *test_dup(const uint8_t *p, size_t n)
-{
-    uint8_t *q = malloc(n ? n : 1);
-    assert_non_null(q);
-    if (n)
-        memcpy(q, p, n);
-    return q;
-}
 
 static void test_put_be(uint8_t *p, uint64_t v, int n)
 {

@@ -4,6 +4,8 @@
 #include <stdint.h>
 #include <cmocka.h>
 
+#include "tests/unit/test_bytes.h"
+
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -58,20 +60,6 @@ static const char capture_gzip_one_hex[] =
 static const uint8_t xerial_magic[8] = {0x82, 'S', 'N', 'A', 'P', 'P', 'Y', 0};
 
 /* ---- helpers ------------------------------------------------------------- */
-
-static uint8_t *test_hex(const char *hex, size_t *len)
-{
-    size_t n = strlen(hex) / 2;
-    uint8_t *p = malloc(n ? n : 1);
-    assert_non_null(p);
-    for (size_t i = 0; i < n; i++) {
-        unsigned v;
-        assert_int_equal(sscanf(hex + 2 * i, "%2x", &v), 1);
-        p[i] = (uint8_t)v;
-    }
-    *len = n;
-    return p;
-}
 
 static void test_put_be(uint8_t *p, uint64_t v, int n)
 {
