@@ -271,7 +271,11 @@ static void produce_partition(brk_server_t *srv, brk_part_t *p, kwire_slice_t re
         kwire_batch_set_log_append_time(data, (size_t)records.len, now_wall);
         pr->LogAppendTimeMs = now_wall;
     }
-    int rc = brk_store_append(p->store, data, (size_t)records.len, 0, xdc_mono_ms(), &info);
+    /* check_batch() verified the CRC (and set_log_append_time() rewrote it):
+     * the store checks the framing again but not the CRC. */
+    info.base_offset = -1;
+    int rc =
+        brk_store_append_validated(p->store, data, (size_t)records.len, 0, xdc_mono_ms(), &info);
     if (rc < 0 && info.base_offset < 0) {
         log_warn("[%s/%d] append failed: %s", p->topic->name, p->index, xdc_strerror(rc));
         pr->ErrorCode = store_error(rc);

@@ -1102,7 +1102,12 @@ static void brk_store_rollback(brk_store_t *st, brk_store_seg_t *seg, const brk_
     }
 }
 
-/* Write the batch and its index entries to the active segment. */
+/* Write the batch to the active segment and add its index entries in
+ * memory. The index files get them at the next roll, flush or close
+ * (brk_store_seg_fsync()): that saves two pwrites per append, and loses
+ * nothing on a crash, because recovery always rescans the last segment and
+ * rebuilds its indexes, and every older segment was fsynced with its
+ * indexes when it rolled. */
 static int brk_store_write(brk_store_t *st, const uint8_t *batch, size_t len,
                            const kwire_batch_hdr_t *h, int64_t now_ms)
 {
@@ -1111,12 +1116,8 @@ static int brk_store_write(brk_store_t *st, const uint8_t *batch, size_t len,
     brk_store_mark(seg, &m);
     int64_t last = seg->next + h->lastOffsetDelta;
     int rc = brk_store_pwrite_all(seg->fd, batch, len, seg->size);
-    if (rc == 0) {
-        brk_store_seg_index(st, seg, seg->size, (int64_t)len, last, h->maxTimestamp);
-        rc = brk_store_idx_sync(&seg->oidx);
-    }
     if (rc == 0)
-        rc = brk_store_idx_sync(&seg->tidx);
+        brk_store_seg_index(st, seg, seg->size, (int64_t)len, last, h->maxTimestamp);
     if (rc < 0) {
         log_error("[%s] append to %s.log at byte %" PRId64 ": %s", st->name, seg->path, seg->size,
                   xdc_strerror(rc));
@@ -1130,13 +1131,34 @@ static int brk_store_write(brk_store_t *st, const uint8_t *batch, size_t len,
     return 0;
 }
 
-int brk_store_append(brk_store_t *st, uint8_t *batch, size_t len, int32_t leader_epoch,
-                     int64_t now_ms, brk_store_append_info_t *info)
+/* The checks of kwire_batch_validate() except the CRC, for a batch whose
+ * CRC the caller has verified: the framing (the batch fills @p len
+ * exactly), magic, codec id and record count. They read only the header,
+ * and keep offsets and index positions sound whatever the caller did. */
+static int brk_store_check_frame(const uint8_t *batch, size_t len, kwire_batch_hdr_t *h)
+{
+    if (kwire_batch_hdr_decode(batch, len, h) < 0 ||
+        (int64_t)h->batchLength + KWIRE_BATCH_LOG_OVERHEAD != (int64_t)len)
+        return XDC_ECORRUPT;
+    if (h->magic != KWIRE_BATCH_MAGIC || kwire_batch_compression(h) > KWIRE_BATCH_ZSTD)
+        return XDC_EMALFORMED;
+    if (!(h->attributes & KWIRE_BATCH_CONTROL) &&
+        (h->recordsCount <= 0 || (int64_t)h->lastOffsetDelta + 1 != h->recordsCount))
+        return XDC_EMALFORMED;
+    return 0;
+}
+
+/* brk_store_append() and brk_store_append_validated(): @p crc_checked
+ * skips the CRC, not the structural checks. */
+static int brk_store_append_batch(brk_store_t *st, uint8_t *batch, size_t len, int crc_checked,
+                                  int32_t leader_epoch, int64_t now_ms,
+                                  brk_store_append_info_t *info)
 {
     kwire_batch_hdr_t h;
     if ((int64_t)len > st->conf.max_message_bytes)
         return XDC_ETOOBIG;
-    int rc = kwire_batch_validate(batch, len, &h, NULL);
+    int rc = crc_checked ? brk_store_check_frame(batch, len, &h)
+                         : kwire_batch_validate(batch, len, &h, NULL);
     if (rc < 0)
         return rc;
     int64_t base = brk_store_log_end(st);
@@ -1163,6 +1185,18 @@ int brk_store_append(brk_store_t *st, uint8_t *batch, size_t len, int32_t leader
         st->last_flush_ms = now_ms;
     }
     return rc;
+}
+
+int brk_store_append(brk_store_t *st, uint8_t *batch, size_t len, int32_t leader_epoch,
+                     int64_t now_ms, brk_store_append_info_t *info)
+{
+    return brk_store_append_batch(st, batch, len, 0, leader_epoch, now_ms, info);
+}
+
+int brk_store_append_validated(brk_store_t *st, uint8_t *batch, size_t len, int32_t leader_epoch,
+                               int64_t now_ms, brk_store_append_info_t *info)
+{
+    return brk_store_append_batch(st, batch, len, 1, leader_epoch, now_ms, info);
 }
 
 /* ---- read ---------------------------------------------------------------- */

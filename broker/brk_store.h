@@ -124,6 +124,18 @@ void brk_store_close(brk_store_t *st);
 int brk_store_append(brk_store_t *st, uint8_t *batch, size_t len, int32_t leader_epoch,
                      int64_t now_ms, brk_store_append_info_t *info);
 
+/** brk_store_append() for a batch whose CRC the caller has just verified
+ *  with kwire_batch_validate() (or recomputed, after an in-place rewrite
+ *  such as kwire_batch_set_log_append_time()): the store checks the
+ *  framing, magic, codec id and record count from the header but does not
+ *  compute the CRC a second time. Produce uses it; the broker's own writers
+ *  (internal topics) and recovery keep the full check.
+ *  @param batch borrowed, modified in place; not kept.
+ *  @return as brk_store_append(); XDC_ECORRUPT here means bad framing only.
+ *  @thread broker loop. */
+int brk_store_append_validated(brk_store_t *st, uint8_t *batch, size_t len, int32_t leader_epoch,
+                               int64_t now_ms, brk_store_append_info_t *info);
+
 /** Locate the bytes a Fetch at @p offset returns: whole batches from the
  *  batch holding @p offset, up to @p max_bytes, but always at least that
  *  first batch even when it is larger (KIP-74). A read never crosses a

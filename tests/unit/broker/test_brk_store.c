@@ -213,6 +213,42 @@ static void test_brk_store_append_rejects_bad_batches(void **state)
     buf_close(&b);
 }
 
+/* Produce verified the CRC already: the validated append skips it but
+ * still checks the framing, magic and record count, and assigns offsets
+ * as brk_store_append() does. */
+static void test_brk_store_append_validated_checks_frame(void **state)
+{
+    tst_t *t = *state;
+    buf_t b = BUF_INIT, got = BUF_INIT;
+    brk_store_append_info_t info;
+
+    t->conf.max_message_bytes = 200;
+    assert_int_equal(test_open(t, 0, 0, 0), 0);
+    test_batch(&b, 1, 300, 1);
+    assert_int_equal(brk_store_append_validated(t->st, b.data, b.len, 0, 0, NULL), XDC_ETOOBIG);
+    test_batch(&b, 2, 10, 7);
+    assert_int_equal(brk_store_append_validated(t->st, b.data, b.len - 1, 0, 0, NULL),
+                     XDC_ECORRUPT); /* batchLength says one byte more */
+    assert_int_equal(brk_store_append_validated(t->st, b.data, 30, 0, 0, NULL), XDC_ECORRUPT);
+    b.data[16] = 1; /* magic */
+    assert_int_equal(brk_store_append_validated(t->st, b.data, b.len, 0, 0, NULL), XDC_EMALFORMED);
+    b.data[16] = 2;
+    b.data[26] = 5; /* lastOffsetDelta 5 with recordsCount 2 */
+    assert_int_equal(brk_store_append_validated(t->st, b.data, b.len, 0, 0, NULL), XDC_EMALFORMED);
+    b.data[26] = 1;
+    assert_int_equal(brk_store_log_end(t->st), 0);
+    assert_int_equal(brk_store_size_bytes(t->st), 0);
+
+    assert_int_equal(brk_store_append_validated(t->st, b.data, b.len, 5, 0, &info), 0);
+    assert_int_equal(info.base_offset, 0);
+    assert_int_equal(info.last_offset, 1);
+    assert_int_equal(info.max_timestamp, 7);
+    assert_int_equal(brk_store_read_copy(t->st, 0, 1 << 20, &got), 0);
+    assert_int_equal(test_check_batches(got.data, got.len, 0, 5), 1);
+    buf_close(&got);
+    buf_close(&b);
+}
+
 static void test_brk_store_read_from_middle_via_index(void **state)
 {
     tst_t *t = *state;
@@ -582,6 +618,47 @@ static void test_brk_store_recovery_rebuilds_indexes(void **state)
     buf_close(&b);
 }
 
+/* Index entries of the active segment are kept in memory and written to
+ * the index files by a flush (and by roll and close), not by each append. */
+static void test_brk_store_flush_writes_indexes(void **state)
+{
+    tst_t *t = *state;
+    size_t n1, n2, nt;
+
+    t->conf.index_interval_bytes = 100;
+    assert_int_equal(test_open(t, 0, 0, 0), 0);
+    for (int i = 0; i < 10; i++)
+        test_append(t, 2, 50, 10 * i, 0);
+    assert_int_equal(brk_store_flush(t->st), 0);
+    char *idx = test_seg_file(t, 0, ".index"), *tidx = test_seg_file(t, 0, ".timeindex");
+    uint8_t *p = test_slurp(idx, &n1);
+    assert_true(n1 >= 8 && n1 % 8 == 0);
+    free(p);
+    p = test_slurp(tidx, &nt);
+    assert_true(nt >= 12 && nt % 12 == 0);
+    free(p);
+    for (int i = 10; i < 20; i++)
+        test_append(t, 2, 50, 10 * i, 0);
+    brk_store_close(t->st);
+    t->st = NULL;
+    p = test_slurp(idx, &n2);
+    assert_true(n2 > n1);
+    free(p);
+    /* What was written is what recovery rebuilds. */
+    uint8_t *want = test_slurp(idx, &n1);
+    assert_int_equal(truncate(idx, 0), 0);
+    assert_int_equal(test_open(t, 0, 0, 0), 0);
+    brk_store_close(t->st);
+    t->st = NULL;
+    uint8_t *rebuilt = test_slurp(idx, &n2);
+    assert_int_equal(n1, n2);
+    assert_memory_equal(want, rebuilt, n1);
+    free(want);
+    free(rebuilt);
+    free(idx);
+    free(tidx);
+}
+
 static void test_brk_store_open_removes_leftovers(void **state)
 {
     tst_t *t = *state;
@@ -862,6 +939,7 @@ int main(void)
     const struct CMUnitTest tests[] = {
         T(test_brk_store_append_read_round_trip),
         T(test_brk_store_append_rejects_bad_batches),
+        T(test_brk_store_append_validated_checks_frame),
         T(test_brk_store_read_from_middle_via_index),
         T(test_brk_store_read_first_batch_over_max_bytes),
         T(test_brk_store_read_out_of_range),
@@ -876,6 +954,7 @@ int main(void)
         T(test_brk_store_recovery_rejects_corrupt_older_segment),
         T(test_brk_store_recovery_rejects_offset_gap),
         T(test_brk_store_recovery_rebuilds_indexes),
+        T(test_brk_store_flush_writes_indexes),
         T(test_brk_store_open_removes_leftovers),
         T(test_brk_store_open_completes_log_swap),
         T(test_brk_store_log_start_past_end_starts_over),

@@ -75,6 +75,46 @@ static void test_crc32c_paths_agree(void **state)
         }
 }
 
+/* Lengths that reach the interleaved hardware path (three streams over
+ * blocks of 768 bytes and of 24 KiB), at every misalignment mod 8, around
+ * each block boundary and at random, against the slicing code; and
+ * chaining a piece that ends inside a block. */
+static void check_long(const uint8_t *data, size_t n)
+{
+    uint32_t want = crc32c_sw(0, data, n);
+    assert_int_equal(crc32c(0, data, n), want);
+    size_t cut = n / 3 + 5 < n ? n / 3 + 5 : n;
+    assert_int_equal(crc32c(crc32c(0, data, cut), data + cut, n - cut), want);
+}
+
+static void test_crc32c_paths_agree_long(void **state)
+{
+    (void)state;
+    const size_t blocks[] = {768, 3 * 768, 24576, 2 * 24576, 3 * 24576 + 768};
+    const size_t size = 4 * 24576 + 64;
+    uint8_t *data = malloc(size);
+
+    assert_non_null(data);
+    srand(11);
+    for (size_t i = 0; i < size; i++)
+        data[i] = (uint8_t)rand();
+    for (size_t off = 0; off < 9; off++) {
+        for (size_t n = 700; n <= 2400; n++)
+            check_long(data + off, n);
+        for (size_t b = 0; b < sizeof(blocks) / sizeof(blocks[0]); b++)
+            for (size_t n = blocks[b] - 17; n <= blocks[b] + 17; n++)
+                check_long(data + off, n);
+        for (int i = 0; i < 40; i++)
+            check_long(data + off, (size_t)rand() % (size - 8));
+    }
+    /* All zeros and all ones exercise the shift tables' extremes. */
+    memset(data, 0, size);
+    check_long(data, size);
+    memset(data, 0xff, size);
+    check_long(data, size);
+    free(data);
+}
+
 int main(void)
 {
     cmocka_set_test_filter(getenv("TEST_FILTER"));
@@ -82,6 +122,7 @@ int main(void)
         cmocka_unit_test(test_crc32c_known_vectors),
         cmocka_unit_test(test_crc32c_chains_pieces),
         cmocka_unit_test(test_crc32c_paths_agree),
+        cmocka_unit_test(test_crc32c_paths_agree_long),
     };
     return cmocka_run_group_tests_name("crc32c", tests, NULL, NULL);
 }
