@@ -9,6 +9,7 @@
 #include "common/log.h"
 #include "common/log_rdkafka.h"
 
+#include <pthread.h>
 #include <stdlib.h>
 #include <string.h>
 #include <unistd.h>
@@ -16,13 +17,17 @@
 #define MAX_LINES 256
 static char *lines[MAX_LINES];
 static int nlines;
+/* librdkafka's threads log through the sink while the test reads. */
+static pthread_mutex_t lines_lock = PTHREAD_MUTEX_INITIALIZER;
 
 static void sink(int level, const char *line, void *opaque)
 {
     (void)level;
     (void)opaque;
+    pthread_mutex_lock(&lines_lock);
     if (nlines < MAX_LINES)
         lines[nlines++] = strdup(line);
+    pthread_mutex_unlock(&lines_lock);
 }
 
 static int setup(void **state)
@@ -48,8 +53,10 @@ static int teardown(void **state)
 static int count_matching(const char *needle)
 {
     int n = 0;
+    pthread_mutex_lock(&lines_lock);
     for (int i = 0; i < nlines; i++)
         n += strstr(lines[i], needle) != NULL;
+    pthread_mutex_unlock(&lines_lock);
     return n;
 }
 
