@@ -757,7 +757,7 @@ static int16_t alter_topic(brk_server_t *srv, const alter_t *al, int validate_on
     if (!err && al->ops)
         n = merge_overrides(t, keys, values, ops, n, a, &keys, &values);
     if (!err)
-        err = brk__topic_alter_configs(srv, t, keys, values, NULL, n, 0, validate_only, msg, len);
+        err = brk__topic_alter_configs(srv, t, keys, values, n, validate_only, msg, len);
     return err;
 }
 

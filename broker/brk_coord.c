@@ -68,33 +68,16 @@ static void on_record(void *ctx, kwire_slice_t key, kwire_slice_t value)
     buf_close(&b);
 }
 
-/* Replay one __consumer_offsets partition into the coordinator. */
-static void replay_part(brk_server_t *srv, brk_part_t *p)
+/* Replay __consumer_offsets into the coordinator, record by record. */
+static void replay_batch(void *arg, kwire_slice_t batch, const kwire_batch_hdr_t *h)
 {
-    buf_t b = BUF_INIT;
-    int64_t off = brk_store_log_start(p->store), end = brk_store_log_end(p->store);
-    while (off < end) {
-        buf_reset(&b);
-        if (brk_store_read_copy(p->store, off, 1 << 20, &b) < 0 || b.len == 0)
-            break;
-        kwire_batch_iter_t it;
-        kwire_slice_t batch;
-        kwire_batch_hdr_t h;
-        int64_t next = off;
-        kwire_batch_iter_init(&it, b.data, b.len);
-        while (kwire_batch_iter_next(&it, &batch, &h) == 1) {
-            kwire_batch_records_t rit;
-            kwire_batch_record_t rec;
-            if (kwire_batch_records_init(&rit, batch.ptr, (size_t)batch.len) == 0)
-                while (kwire_batch_records_next(&rit, &rec) == 1)
-                    brk_group_load_record(srv->groups, now_wall(), rec.key, rec.value);
-            next = h.baseOffset + h.lastOffsetDelta + 1;
-        }
-        if (next <= off)
-            break;
-        off = next;
-    }
-    buf_close(&b);
+    brk_server_t *srv = arg;
+    kwire_batch_records_t rit;
+    kwire_batch_record_t rec;
+    (void)h;
+    if (kwire_batch_records_init(&rit, batch.ptr, (size_t)batch.len) == 0)
+        while (kwire_batch_records_next(&rit, &rec) == 1)
+            brk_group_load_record(srv->groups, now_wall(), rec.key, rec.value);
 }
 
 static void coord_arm(brk_server_t *srv);
@@ -143,7 +126,7 @@ int brk__coord_start(brk_server_t *srv, char *errbuf, size_t errlen)
         return 0;
     }
     for (int32_t i = 0; i < t->nparts; i++)
-        replay_part(srv, &t->parts[i]);
+        brk__part_scan(&t->parts[i], 0, replay_batch, srv);
     coord_arm(srv);
     return 0;
 }

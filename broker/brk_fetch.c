@@ -46,20 +46,16 @@ int brk__serve_Fetch(brk_server_t *srv, const brk_req_t *req, brk_out_t *out)
     if (kwire_decode_FetchRequest((kwire_reader_t *)&req->body, req->hdr.ApiVersion, req->arena,
                                   &rq) < 0)
         return XDC_EMALFORMED;
-    brk_out_t probe;
-    brk__out_init(&probe);
-    int64_t got = brk__fetch_fill(srv, &rq, req->arena, &resp, &probe);
+    size_t held = out->nsegs;
+    int64_t got = brk__fetch_fill(srv, &rq, req->arena, &resp, out);
     if (got >= rq.MinBytes || rq.MaxWaitMs <= 0 || srv->stopping) {
-        /* The probe's segment references move to the real output. */
-        for (size_t i = 0; i < probe.nsegs; i++)
-            brk__out_hold(out, probe.segs[i]);
-        probe.nsegs = 0;
-        brk__out_close(&probe);
         resp.SessionId = 0; /* sessionless, as both clients are */
         kwire_encode_FetchResponse(&out->buf, req->hdr.ApiVersion, &resp, &out->splices);
         return 0;
     }
-    brk__out_close(&probe);
+    /* Too little yet: drop the segments this request held, and wait. */
+    while (out->nsegs > held)
+        brk_store_seg_release(out->segs[--out->nsegs]);
     brk__fetch_wait(srv, req, rq.MaxWaitMs);
     return BRK_DEFERRED;
 }

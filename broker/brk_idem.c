@@ -358,31 +358,12 @@ static int load_snapshot(brk_part_t *p, int64_t at)
 
 /* Replay batch headers after the snapshot, so idempotence holds for what
  * was written between the last snapshot and a crash. */
-static void replay_log(brk_part_t *p, int64_t from)
+static void replay_batch(void *arg, kwire_slice_t batch, const kwire_batch_hdr_t *h)
 {
-    int64_t end = brk_store_log_end(p->store);
-    int64_t off = from > brk_store_log_start(p->store) ? from : brk_store_log_start(p->store);
-    buf_t b = BUF_INIT;
-    while (off < end) {
-        buf_reset(&b);
-        if (brk_store_read_copy(p->store, off, 1 << 20, &b) < 0 || b.len == 0)
-            break;
-        kwire_batch_iter_t it;
-        kwire_slice_t batch;
-        kwire_batch_hdr_t h;
-        kwire_batch_iter_init(&it, b.data, b.len);
-        int64_t next = off;
-        while (kwire_batch_iter_next(&it, &batch, &h) == 1) {
-            if (h.producerId >= 0 && h.baseOffset >= off)
-                remember(p, h.producerId, h.producerEpoch, h.baseSequence, h.lastOffsetDelta,
-                         h.baseOffset, h.maxTimestamp);
-            next = h.baseOffset + h.lastOffsetDelta + 1;
-        }
-        if (next <= off)
-            break;
-        off = next;
-    }
-    buf_close(&b);
+    (void)batch;
+    if (h->producerId >= 0)
+        remember(arg, h->producerId, h->producerEpoch, h->baseSequence, h->lastOffsetDelta,
+                 h->baseOffset, h->maxTimestamp);
 }
 
 void brk__idem_load(brk_part_t *p)
@@ -392,5 +373,5 @@ void brk__idem_load(brk_part_t *p)
     if (at >= 0 && load_snapshot(p, at) < 0)
         at = -1;
     p->snapshot_at = at;
-    replay_log(p, at < 0 ? 0 : at);
+    brk__part_scan(p, at < 0 ? 0 : at, replay_batch, p);
 }

@@ -142,7 +142,7 @@ brk_server_t *brk_server_new(brk_conf_t *conf, char *errbuf, size_t errlen)
     if (rc == 0)
         rc = brk__idem_load_pids(srv);
     if (rc == 0)
-        rc = brk__topics_load(srv, xdc_mono_ms(), errbuf, errlen);
+        rc = brk__topics_load(srv, errbuf, errlen);
     if (rc == 0)
         rc = brk__coord_start(srv, errbuf, errlen);
     if (rc == 0)

@@ -2,6 +2,7 @@
 #include "broker/brk_topic.h"
 
 #include "broker/brk_int.h"
+#include "broker/kwire_batch.h"
 #include "broker/kwire_err.h"
 #include "common/clock.h"
 #include "common/err.h"
@@ -441,68 +442,26 @@ int16_t brk__topic_add_partitions(brk_server_t *srv, brk_topic_t *t, int32_t tot
     return KWIRE_ERR_NONE;
 }
 
-/* The new override set: AlterConfigs replaces it, IncrementalAlterConfigs
- * edits it (op 0 SET, 1 DELETE; APPEND/SUBTRACT only for lists). */
-static int new_overrides(brk_topic_t *t, const char *const *keys, const char *const *values,
-                         const int8_t *ops, int n, int incremental, char ***ok, char ***ov, int *on)
-{
-    int cap = t->nov + n, m = 0;
-    char **k = xcalloc((size_t)cap + 1, sizeof(char *)),
-         **v = xcalloc((size_t)cap + 1, sizeof(char *));
-    if (incremental)
-        for (int i = 0; i < t->nov; i++, m++)
-            k[m] = t->ov_keys[i], v[m] = t->ov_values[i];
-    for (int i = 0; i < n; i++) {
-        int j = 0;
-        while (j < m && strcmp(k[j], keys[i]) != 0)
-            j++;
-        if (incremental && ops[i] == 1) { /* DELETE */
-            if (j < m) {
-                k[j] = k[m - 1], v[j] = v[m - 1];
-                m--;
-            }
-            continue;
-        }
-        if (incremental && ops[i] != 0)
-            return XDC_EUNSUPPORTED;
-        k[j] = (char *)keys[i];
-        v[j] = (char *)values[i];
-        if (j == m)
-            m++;
-    }
-    *ok = k;
-    *ov = v;
-    *on = m;
-    return 0;
-}
-
 int16_t brk__topic_alter_configs(brk_server_t *srv, brk_topic_t *t, const char *const *keys,
-                                 const char *const *values, const int8_t *ops, int n,
-                                 int incremental, int validate_only, char *msg, size_t msglen)
+                                 const char *const *values, int n, int validate_only, char *msg,
+                                 size_t msglen)
 {
-    char **k, **v, why[512];
-    int m;
-    if (new_overrides(t, keys, values, ops, n, incremental, &k, &v, &m) < 0) {
-        xdc_errbuf(msg, msglen, "Only SET and DELETE are supported for topic configs.");
-        return KWIRE_ERR_INVALID_REQUEST;
-    }
+    char why[512];
     brk_topic_conf_t conf;
     int16_t err = KWIRE_ERR_NONE;
-    if (effective_conf(srv, k, v, m, &conf, why, sizeof(why)) < 0) {
+    if (effective_conf(srv, (char **)keys, (char **)values, n, &conf, why, sizeof(why)) < 0) {
         xdc_errbuf(msg, msglen, "%s", why);
         err = KWIRE_ERR_INVALID_CONFIG;
     } else if (!validate_only) {
         conf_free(&brk_topic_conf_table, &t->conf);
         t->conf = conf;
         memset(&conf, 0, sizeof(conf));
-        overrides_set(t, (const char *const *)k, (const char *const *)v, m);
+        overrides_set(t, keys, values, n);
         brk__topic_apply_store_conf(t);
         topics_save(srv);
-        log_info("[%s] configuration changed (%d override(s))", t->name, m);
+        log_info("[%s] configuration changed (%d override(s))", t->name, n);
     }
     conf_free(&brk_topic_conf_table, &conf);
-    free(k);
-    free(v);
     return err;
 }
 
@@ -575,9 +534,8 @@ static int load_topic(brk_server_t *srv, json_t *jt, json_t *rec, json_t *starts
     return 0;
 }
 
-int brk__topics_load(brk_server_t *srv, int64_t now_ms, char *errbuf, size_t errlen)
+int brk__topics_load(brk_server_t *srv, char *errbuf, size_t errlen)
 {
-    (void)now_ms;
     char *path = xasprintf("%s/%s", srv->data_dir, TOPICS_FILE);
     json_error_t jerr;
     json_t *root =
@@ -662,4 +620,34 @@ void brk__topics_close(brk_server_t *srv)
     brk__topics_each(srv, close_topic, NULL);
     free(topics(srv)->buckets);
     memset(topics(srv), 0, sizeof(brk_topics_t));
+}
+
+int brk__part_scan(brk_part_t *p, int64_t from, brk_scan_cb *cb, void *arg)
+{
+    int64_t end = brk_store_log_end(p->store);
+    int64_t off = from > brk_store_log_start(p->store) ? from : brk_store_log_start(p->store);
+    buf_t b = BUF_INIT;
+    int rc = 0;
+    while (off < end && rc == 0) {
+        buf_reset(&b);
+        rc = brk_store_read_copy(p->store, off, 1 << 20, &b);
+        if (rc < 0 || b.len == 0)
+            break;
+        kwire_batch_iter_t it;
+        kwire_slice_t batch;
+        kwire_batch_hdr_t h;
+        int64_t next = off;
+        kwire_batch_iter_init(&it, b.data, b.len);
+        while (kwire_batch_iter_next(&it, &batch, &h) == 1) {
+            /* A read starts at the batch holding @p off: skip what precedes. */
+            if (h.baseOffset + h.lastOffsetDelta >= off)
+                cb(arg, batch, &h);
+            next = h.baseOffset + h.lastOffsetDelta + 1;
+        }
+        if (next <= off)
+            break; /* no whole batch: the store refused what it had served */
+        off = next;
+    }
+    buf_close(&b);
+    return rc < 0 ? rc : 0;
 }

@@ -6,6 +6,7 @@
  * broker/. All calls run on the broker loop. */
 
 #include "broker/brk_store.h"
+#include "broker/kwire_batch.h"
 #include "broker/brk_topic_conf.h"
 #include "conf/conf.h"
 
@@ -67,17 +68,17 @@ int16_t brk__topic_delete(brk_server_t *srv, const char *name);
 int16_t brk__topic_add_partitions(brk_server_t *srv, brk_topic_t *t, int32_t total,
                                   int validate_only, char *msg, size_t msglen);
 
-/** Replace (@p incremental false: AlterConfigs) or edit (true, with
- *  @p ops 0 SET, 1 DELETE) the topic's overrides, validated as a whole.
+/** Replace the topic's overrides with @p keys/@p values (the whole new
+ *  set: IncrementalAlterConfigs merges before calling), validated as a
+ *  whole; with @p validate_only nothing changes.
  *  @return a Kafka ErrorCode with @p msg. */
 int16_t brk__topic_alter_configs(brk_server_t *srv, brk_topic_t *t, const char *const *keys,
-                                 const char *const *values, const int8_t *ops, int n,
-                                 int incremental, int validate_only, char *msg, size_t msglen);
-
+                                 const char *const *values, int n, int validate_only, char *msg,
+                                 size_t msglen);
 /** Load topics.json and open every partition store, using the recovery
  *  points and log start offsets of the checkpoint files.
  *  @return 0 or an error with a one-line reason. */
-int brk__topics_load(brk_server_t *srv, int64_t now_ms, char *errbuf, size_t errlen);
+int brk__topics_load(brk_server_t *srv, char *errbuf, size_t errlen);
 
 /** Write recovery-point-offset-checkpoint and log-start-offset-checkpoint
  *  (Kafka's text format, written to .tmp, fsynced and renamed).  @return 0
@@ -89,6 +90,13 @@ void brk__topics_close(brk_server_t *srv);
 
 /** Call @p fn for every topic, in no particular order. */
 void brk__topics_each(brk_server_t *srv, void (*fn)(brk_topic_t *t, void *arg), void *arg);
+
+/** Called for each batch brk__part_scan() reads; borrowed for the call. */
+typedef void brk_scan_cb(void *arg, kwire_slice_t batch, const kwire_batch_hdr_t *h);
+
+/** Read @p p's batches from @p from (or the log start) to the log end, in
+ *  order, as recovery and replays need them.  @return 0 or a store error. */
+int brk__part_scan(brk_part_t *p, int64_t from, brk_scan_cb *cb, void *arg);
 
 /** Push a topic's effective configuration to its partition stores. */
 void brk__topic_apply_store_conf(brk_topic_t *t);

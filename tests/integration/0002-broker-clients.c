@@ -199,7 +199,6 @@ static void test_broker_data_survives_clean_restart(void **state)
     assert_int_equal(th_broker_stop(&g_brk, SIGTERM), 0);
     th_broker_restart(&g_brk);
     consume_all("durable", 200);
-    produce("durable", 0, "none");
 }
 
 static void test_broker_acked_data_survives_kill9(void **state)
@@ -209,9 +208,6 @@ static void test_broker_acked_data_survives_kill9(void **state)
     th_broker_stop(&g_brk, SIGKILL);
     th_broker_restart(&g_brk);
     consume_all("crash", 150);
-    /* The idempotent producer state came back too: a new producer writes
-     * on, and everything reads in order. */
-    assert_non_null(strstr(th_broker_log(&g_brk), "listening"));
 }
 
 static void test_broker_kcat_metadata_and_roundtrip(void **state)
