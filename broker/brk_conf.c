@@ -1,5 +1,6 @@
 /* The broker's settings, named as Kafka's server.properties names them. */
 #include "broker/broker.h"
+#include "broker/brk_int.h"
 #include "broker/brk_topic.h"
 
 #include "common/err.h"
@@ -21,6 +22,14 @@ static int check_log_dirs(const void *field, char *why, size_t whylen)
     return XDC_ECONF;
 }
 
+static int check_http_listen(const void *field, char *why, size_t whylen)
+{
+    const char *s = *(char *const *)field;
+    char host[64];
+    int port;
+    return *s ? brk__http_listen_parse(s, host, sizeof(host), &port, why, whylen) : 0;
+}
+
 static const conf_item_t items[] = {
     {"node.id", CONF_INT, F(node_id), 0, INT32_MAX, "1",
      "This broker's id, reported in Metadata and stored in meta.properties.", NULL, 0, NULL},
@@ -32,6 +41,11 @@ static const conf_item_t items[] = {
      "The address given to clients in Metadata, when it differs from listeners (NAT, "
      "containers). Empty means the listener's own address.",
      NULL, 0, NULL},
+    {"http.listen", CONF_STRING, F(http_listen), 0, 0, "127.0.0.1:9308",
+     "Where the HTTP endpoint listens: host:port, an IPv6 host in brackets ([::1]:9308). It "
+     "serves GET /metrics (Prometheus text format) and GET /health. Port 0 picks a free port; "
+     "an empty host listens on all interfaces; an empty value turns the endpoint off.",
+     NULL, 0, check_http_listen},
     {"log.dirs", CONF_LIST, F(log_dirs), 0, 0, "./data",
      "The data directory holding partition stores and meta.properties (one directory).", NULL,
      CONF_F_NONEMPTY, check_log_dirs},

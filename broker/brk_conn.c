@@ -60,6 +60,7 @@ static void conn_close(brk_conn_t *c, const char *why)
     c->closing = 1;
     log_debug(LOG_CTX_WIRE, "conn=%s closed: %s", c->peer, why);
     conn_unlink(c);
+    brk__metrics_conn(c->srv, 0);
     if (c->poll) {
         uv_close((uv_handle_t *)c->poll, on_poll_close);
         close(c->poll_fd);
@@ -266,6 +267,12 @@ static void conn_pump(brk_conn_t *c)
 void brk__conn_send(brk_conn_t *c, brk_out_t *o)
 {
     size_t at = 0;
+    /* The answer to a deferred request (it stopped waiting): count it now,
+     * its wait included. */
+    if (c->deferred_ns && !c->waiting) {
+        brk__metrics_request(c->srv, c->deferred_api, o->error_code, uv_hrtime() - c->deferred_ns);
+        c->deferred_ns = 0;
+    }
     for (size_t i = 0; i < o->splices.n; i++) {
         const kwire_splice_t *sp = &o->splices.v[i];
         queue_bytes(c, o->buf.data + at, sp->at - at);
@@ -411,6 +418,7 @@ void brk__conn_on_accept(uv_stream_t *listener, int status)
     if (srv->conns)
         srv->conns->prev = c;
     srv->conns = c;
+    brk__metrics_conn(srv, 1);
     log_debug(LOG_CTX_WIRE, "conn=%s accepted", c->peer);
     conn_read_start(c);
 }

@@ -123,6 +123,8 @@ int brk__serve_Metadata(brk_server_t *srv, const brk_req_t *req, brk_out_t *out)
             metadata_topic(srv, rq.Topics[i].Name, rq.AllowAutoTopicCreation, &resp.Topics[i],
                            req->arena);
     }
+    for (int32_t i = 0; i < resp.TopicsCount; i++)
+        brk__out_error(out, resp.Topics[i].ErrorCode);
     kwire_encode_MetadataResponse(&out->buf, req->hdr.ApiVersion, &resp);
     return 0;
 }
@@ -246,8 +248,9 @@ static int16_t store_error(int rc)
     }
 }
 
-static void produce_partition(brk_server_t *srv, brk_part_t *p, kwire_slice_t records, int16_t acks,
-                              int16_t ver, kwire_PartitionProduceResponse_t *pr)
+/* @return the records appended (0 on an error or a duplicate). */
+static int32_t produce_partition(brk_server_t *srv, brk_part_t *p, kwire_slice_t records,
+                                 int16_t acks, int16_t ver, kwire_PartitionProduceResponse_t *pr)
 {
     kwire_batch_hdr_t h;
     brk_store_append_info_t info;
@@ -257,7 +260,7 @@ static void produce_partition(brk_server_t *srv, brk_part_t *p, kwire_slice_t re
     pr->LogStartOffset = -1;
     if (records.len <= 0) {
         pr->ErrorCode = KWIRE_ERR_INVALID_RECORD;
-        return;
+        return 0;
     }
     uint8_t *data = (uint8_t *)records.ptr; /* the frame is ours: offsets are set in place */
     pr->ErrorCode = check_batch(srv, p, data, (size_t)records.len, ver, &h, now_wall);
@@ -266,7 +269,7 @@ static void produce_partition(brk_server_t *srv, brk_part_t *p, kwire_slice_t re
     if (!pr->ErrorCode && h.producerId >= 0)
         pr->ErrorCode = brk__idem_check(srv, p, &h, pr);
     if (pr->ErrorCode || pr->BaseOffset >= 0) /* an error, or a duplicate already answered */
-        return;
+        return 0;
     if (p->topic->conf.message_timestamp_type == BRK_TS_LOG_APPEND_TIME) {
         kwire_batch_set_log_append_time(data, (size_t)records.len, now_wall);
         pr->LogAppendTimeMs = now_wall;
@@ -279,13 +282,14 @@ static void produce_partition(brk_server_t *srv, brk_part_t *p, kwire_slice_t re
     if (rc < 0 && info.base_offset < 0) {
         log_warn("[%s/%d] append failed: %s", p->topic->name, p->index, xdc_strerror(rc));
         pr->ErrorCode = store_error(rc);
-        return;
+        return 0;
     }
     pr->BaseOffset = info.base_offset;
     pr->LogStartOffset = info.log_start_offset;
     if (h.producerId >= 0)
         brk__idem_record(srv, p, &h, &info);
     brk__fetch_wakeup(srv);
+    return h.recordsCount;
 }
 
 int brk__serve_Produce(brk_server_t *srv, const brk_req_t *req, brk_out_t *out)
@@ -304,6 +308,7 @@ int brk__serve_Produce(brk_server_t *srv, const brk_req_t *req, brk_out_t *out)
     for (int32_t i = 0; i < rq.TopicDataCount; i++) {
         kwire_TopicProduceData_t *td = &rq.TopicData[i];
         kwire_TopicProduceResponse_t *tr = &resp.Responses[i];
+        uint64_t appended = 0, bytes = 0;
         tr->Name = td->Name;
         tr->PartitionResponsesCount = td->PartitionDataCount;
         tr->PartitionResponses = arena_calloc(req->arena, (size_t)td->PartitionDataCount + 1,
@@ -318,10 +323,16 @@ int brk__serve_Produce(brk_server_t *srv, const brk_req_t *req, brk_out_t *out)
                                          : KWIRE_ERR_INVALID_REQUEST; /* no transactions yet */
                 pr->BaseOffset = pr->LogAppendTimeMs = pr->LogStartOffset = -1;
             } else {
-                produce_partition(srv, p, td->PartitionData[j].Records, rq.Acks, ver, pr);
+                kwire_slice_t records = td->PartitionData[j].Records;
+                int32_t n = produce_partition(srv, p, records, rq.Acks, ver, pr);
+                appended += (uint64_t)n;
+                bytes += n ? (uint64_t)records.len : 0;
             }
             failed |= pr->ErrorCode != KWIRE_ERR_NONE;
+            brk__out_error(out, pr->ErrorCode);
         }
+        if (appended) /* once per topic: a hash lookup, two atomic adds */
+            brk__metrics_produced(srv, td->Name, appended, bytes);
     }
     /* acks=0 gets no response; Kafka closes the connection on an error so
      * the producer notices (KafkaApis.handleProduceRequest). */
@@ -484,6 +495,7 @@ int brk__serve_ListOffsets(brk_server_t *srv, const brk_req_t *req, brk_out_t *o
             tr->Partitions[j].PartitionIndex = t->Partitions[j].PartitionIndex;
             list_offset(srv, brk__part_find(srv, t->Name, t->Partitions[j].PartitionIndex),
                         t->Partitions[j].Timestamp, &tr->Partitions[j]);
+            brk__out_error(out, tr->Partitions[j].ErrorCode);
         }
     }
     kwire_encode_ListOffsetsResponse(&out->buf, req->hdr.ApiVersion, &resp);
@@ -534,6 +546,7 @@ int brk__serve_DeleteRecords(brk_server_t *srv, const brk_req_t *req, brk_out_t 
             tr->Partitions[j].PartitionIndex = t->Partitions[j].PartitionIndex;
             delete_records(srv, brk__part_find(srv, t->Name, t->Partitions[j].PartitionIndex),
                            t->Partitions[j].Offset, &tr->Partitions[j]);
+            brk__out_error(out, tr->Partitions[j].ErrorCode);
         }
     }
     kwire_encode_DeleteRecordsResponse(&out->buf, req->hdr.ApiVersion, &resp);

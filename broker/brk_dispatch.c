@@ -83,6 +83,26 @@ static void answer_unsupported_api_versions(int32_t corr, buf_t *out)
     kwire_write_size_end(out, slot);
 }
 
+/* Serve @p req with @p api, then count it: now, or for a deferred request
+ * when its answer is sent (brk__conn_send()). @return as api->serve. */
+static int serve_counted(brk_conn_t *c, const brk_api_t *api, brk_req_t *req, brk_out_t *o)
+{
+    uint64_t t0 = uv_hrtime();
+    o->error_code = KWIRE_ERR_NONE;
+    int rc = api->serve(c->srv, req, o);
+    if (rc == BRK_DEFERRED) {
+        c->deferred_ns = t0;
+        c->deferred_api = api->key;
+        return rc;
+    }
+    /* A request that closes the connection undecoded has no ErrorCode of
+     * its own: it counts as INVALID_REQUEST. */
+    if (rc < 0 && !o->error_code)
+        o->error_code = KWIRE_ERR_INVALID_REQUEST;
+    brk__metrics_request(c->srv, api->key, o->error_code, uv_hrtime() - t0);
+    return rc;
+}
+
 int brk__dispatch(brk_conn_t *c, kwire_slice_t frame, brk_out_t *o)
 {
     int16_t key, ver;
@@ -107,6 +127,7 @@ int brk__dispatch(brk_conn_t *c, kwire_slice_t frame, brk_out_t *o)
     if (!supported) {
         log_warn("conn=%s %s v%d not supported (we serve v%d-v%d)", c->peer, api->name, ver,
                  api->min, api->max);
+        brk__metrics_request(c->srv, key, KWIRE_ERR_UNSUPPORTED_VERSION, 0);
         if (key != 18)
             return XDC_EUNSUPPORTED;
         answer_unsupported_api_versions(req.hdr.CorrelationId, &o->buf);
@@ -115,7 +136,7 @@ int brk__dispatch(brk_conn_t *c, kwire_slice_t frame, brk_out_t *o)
     log_debug(LOG_CTX_WIRE, "conn=%s %s v%d corr=%d", c->peer, api->name, ver,
               req.hdr.CorrelationId);
     brk_frame_t fr = brk__frame_begin(o, req.hdr.CorrelationId, req.flex && key != 18);
-    int rc = api->serve(c->srv, &req, o);
+    int rc = serve_counted(c, api, &req, o);
     arena_reset(&c->arena);
     if (rc == BRK_NO_RESPONSE || rc == BRK_DEFERRED) {
         o->buf.len = fr.slot; /* nothing now: acks=0, or a Fetch waiting for data */

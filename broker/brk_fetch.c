@@ -32,6 +32,24 @@ static int decode(brk_fetch_wait_t *w, arena_t *a, kwire_FetchRequest_t *rq)
     return kwire_decode_FetchRequest(&r, w->ver, a, rq);
 }
 
+/* Count what a Fetch response carries as it is encoded: record bytes per
+ * topic, and its first error as the request's outcome. */
+static void fetch_account(brk_server_t *srv, const kwire_FetchResponse_t *resp, brk_out_t *out)
+{
+    brk__out_error(out, resp->ErrorCode);
+    for (int32_t i = 0; i < resp->ResponsesCount; i++) {
+        const kwire_FetchableTopicResponse_t *tr = &resp->Responses[i];
+        uint64_t bytes = 0;
+        for (int32_t j = 0; j < tr->PartitionsCount; j++) {
+            brk__out_error(out, tr->Partitions[j].ErrorCode);
+            if (tr->Partitions[j].Records.len > 0)
+                bytes += (uint64_t)tr->Partitions[j].Records.len;
+        }
+        if (bytes)
+            brk__metrics_fetched(srv, tr->Topic, bytes);
+    }
+}
+
 static void encode(brk_out_t *out, int16_t ver, int32_t corr, const kwire_FetchResponse_t *resp)
 {
     brk_frame_t fr = brk__frame_begin(out, corr, 0); /* Fetch v4-11 is not flexible */
@@ -50,6 +68,7 @@ int brk__serve_Fetch(brk_server_t *srv, const brk_req_t *req, brk_out_t *out)
     int64_t got = brk__fetch_fill(srv, &rq, req->arena, &resp, out);
     if (got >= rq.MinBytes || rq.MaxWaitMs <= 0 || srv->stopping) {
         resp.SessionId = 0; /* sessionless, as both clients are */
+        fetch_account(srv, &resp, out);
         kwire_encode_FetchResponse(&out->buf, req->hdr.ApiVersion, &resp, &out->splices);
         return 0;
     }
@@ -95,6 +114,7 @@ static void answer(brk_server_t *srv, brk_fetch_wait_t *w, int force)
             arena_close(&a);
             return;
         }
+        fetch_account(srv, &resp, &out);
         encode(&out, w->ver, w->corr, &resp);
     }
     brk_conn_t *c = w->conn;

@@ -36,6 +36,7 @@ struct brk_server {
     int loop_ready;                  /* loop and handles initialised: close them on free */
     int stopping;
     struct brk_conn *conns; /* open client connections */
+    struct brk_http *http;  /* metrics and the HTTP endpoint (brk_http.c) */
 };
 
 /* Responses on their way out: bytes, or a range of a segment file sent with
@@ -56,6 +57,8 @@ typedef struct brk_out {
     kwire_splices_t splices;
     brk_store_seg_t **segs; /* one reference each, handed to the connection */
     size_t nsegs, capsegs;
+    int16_t error_code; /* outcome of the request being served, for metrics:
+                         * see brk__out_error() */
 } brk_out_t;
 
 void brk__out_init(brk_out_t *o);
@@ -63,6 +66,16 @@ void brk__out_init(brk_out_t *o);
 void brk__out_close(brk_out_t *o);
 /** Keep @p seg (a reference the caller gives up) until the response is sent. */
 void brk__out_hold(brk_out_t *o, brk_store_seg_t *seg);
+
+/** Note @p code as the outcome of the request being served, unless an
+ *  error is noted already: a request counts under its top-level ErrorCode,
+ *  else the first per-partition (or per-resource) one that is not NONE. A
+ *  serve function that notes nothing counts as NONE. */
+static inline void brk__out_error(brk_out_t *o, int16_t code)
+{
+    if (!o->error_code)
+        o->error_code = code;
+}
 
 /* One client connection. */
 typedef struct brk_conn {
@@ -84,6 +97,8 @@ typedef struct brk_conn {
                           * the requests behind it wait, as Kafka mutes the channel */
     void (*waiting_cancel)(struct brk_conn *c); /* drops it when the connection closes */
     arena_t arena;                              /* per-request allocations */
+    uint64_t deferred_ns; /* uv_hrtime() when the waiting request arrived; 0 = none */
+    int16_t deferred_api; /* and its ApiKey, to count it once it is answered */
     int closing;
 } brk_conn_t;
 
@@ -192,6 +207,51 @@ int brk__idem_load_pids(brk_server_t *srv);
  *  FindCoordinator). Strings live in @p a. */
 void brk__advertised(brk_server_t *srv, const brk_conn_t *c, kwire_MetadataResponseBroker_t *b,
                      arena_t *a);
+
+/* --- metrics and the HTTP endpoint (brk_http.c) ---------------------------- */
+
+/* The metrics are always counted; http.listen only decides whether they are
+ * served. These functions run on the broker loop (brk__http_listen_parse()
+ * on any thread), and every brk__metrics_* call does nothing on a server
+ * without metrics (unit tests build one by hand). The HTTP thread reads
+ * only atomics and a snapshot under a mutex, never the loop's structures. */
+
+/** Create the metrics and the timer that feeds /health and the offset
+ *  gauges.  @thread broker loop, once the loop is initialised. */
+void brk__http_init(brk_server_t *srv);
+
+/** Serve GET /metrics and GET /health on http.listen (nothing when it is
+ *  empty) and log "broker HTTP API on <host> port <port>".
+ *  @return 0, or XDC_ECONF with a reason (the port is taken). */
+int brk__http_start(brk_server_t *srv, char *errbuf, size_t errlen);
+
+/** Stop serving (waits for a running handler) and close the timer.
+ *  @thread broker loop, when the server stops. */
+void brk__http_stop(brk_server_t *srv);
+
+/** Free the metrics, after the loop has closed. NULL srv->http is fine. */
+void brk__http_free(brk_server_t *srv);
+
+/** Parse an http.listen value "host:port" or "[v6]:port"; the host must be
+ *  an IP literal, "" meaning all interfaces.  @param host out, at least 64
+ *  bytes.  @return 0, or XDC_ECONF with a reason in @p why. */
+int brk__http_listen_parse(const char *s, char *host, size_t hostlen, int *port, char *why,
+                           size_t whylen);
+
+/** Count one request of @p api_key that ended with @p error_code after
+ *  @p elapsed_ns (xdc_broker_requests_total, the latency histogram). */
+void brk__metrics_request(brk_server_t *srv, int16_t api_key, int16_t error_code,
+                          uint64_t elapsed_ns);
+
+/** Count @p records records in @p bytes batch bytes appended to @p topic. */
+void brk__metrics_produced(brk_server_t *srv, kwire_slice_t topic, uint64_t records,
+                           uint64_t bytes);
+
+/** Count @p bytes record bytes of @p topic sent in a Fetch response. */
+void brk__metrics_fetched(brk_server_t *srv, kwire_slice_t topic, uint64_t bytes);
+
+/** A client connection was accepted (@p opened 1) or closed (0). */
+void brk__metrics_conn(brk_server_t *srv, int opened);
 
 /* --- consumer groups (brk_coord.c) --------------------------------------- */
 

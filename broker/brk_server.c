@@ -90,6 +90,7 @@ static void on_stop_async(uv_async_t *a)
         return;
     srv->stopping = 1;
     log_info("broker node.id=%d stopping", srv->conf.node_id);
+    brk__http_stop(srv);
     brk__conn_close_all(srv);
     brk__fetch_close(srv);
     brk__coord_stop(srv);
@@ -114,6 +115,7 @@ static int setup_loop(brk_server_t *srv)
         return rc;
     srv->loop.data = srv;
     srv->loop_ready = 1;
+    brk__http_init(srv);
     uv_tcp_init(&srv->loop, &srv->listener);
     uv_idle_init(&srv->loop, &srv->idle);
     uv_timer_init(&srv->loop, &srv->housekeeping);
@@ -147,6 +149,8 @@ brk_server_t *brk_server_new(brk_conf_t *conf, char *errbuf, size_t errlen)
         rc = brk__coord_start(srv, errbuf, errlen);
     if (rc == 0)
         rc = bind_listener(srv, errbuf, errlen);
+    if (rc == 0)
+        rc = brk__http_start(srv, errbuf, errlen);
     if (rc == 0)
         start_housekeeping(srv);
     if (rc < 0) {
@@ -197,6 +201,7 @@ void brk_server_free(brk_server_t *srv)
         brk__topics_checkpoint(srv);
         brk__topics_close(srv);
     }
+    brk__http_free(srv);
     free(srv->data_dir);
     buf_close(&srv->scratch);
     conf_free(&brk_conf_table, &srv->conf);

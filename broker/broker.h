@@ -13,6 +13,7 @@ typedef struct brk_conf {
     int32_t node_id;
     char *listeners;
     char *advertised_listeners;
+    char *http_listen; /* "host:port" of GET /metrics and /health; "" = none */
     conf_list_t log_dirs;
     int32_t socket_request_max_bytes;
     int32_t num_partitions;
@@ -50,6 +51,10 @@ void brk_server_stop(brk_server_t *srv);
 
 /** The bound port (useful when the listener asked for port 0). */
 int brk_server_port(const brk_server_t *srv);
+
+/** The bound port of the HTTP endpoint (the kernel's choice when
+ *  http.listen asked for port 0), or -1 when http.listen is empty. */
+int brk_server_http_port(const brk_server_t *srv);
 
 /** The cluster id from meta.properties.  @return borrowed. */
 const char *brk_server_cluster_id(const brk_server_t *srv);

@@ -25,6 +25,9 @@ static int spawn(th_broker_t *b)
     argv[n++] = listeners;
     argv[n++] = "--override";
     argv[n++] = logdirs;
+    /* Several brokers share the host: their HTTP APIs too take free ports. */
+    argv[n++] = "--override";
+    argv[n++] = "http.listen=127.0.0.1:0";
     for (int i = 0; i < b->noverrides; i++) {
         argv[n++] = "--override";
         argv[n++] = b->overrides[i];
