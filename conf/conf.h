@@ -196,4 +196,24 @@ enum conf_args_result {
  *  conf_free(). */
 int conf_daemon_args(const conf_daemon_t *d, int argc, char **argv, void *conf);
 
+/* A daemon whose file is more than one table (the mirror: mm2.properties
+ * has per-cluster and per-flow keys) loads it with its own function. It
+ * is passed apart from conf_daemon_t so that the other daemons' positional
+ * conf_daemon_t initializers stay complete under -Wextra. */
+typedef struct conf_loader {
+    /** Load @p path (NULL: none) plus overrides into @p out, as conf_load().
+     *  @return 0, or XDC_ECONF with a one-line reason in @p errbuf. */
+    int (*load)(const char *path, const char *const *overrides, int noverrides, void *out,
+                char *errbuf, size_t errlen);
+    /** Free what load() stored in @p out, also after a failed load. */
+    void (*release)(void *out);
+} conf_loader_t;
+
+/** conf_daemon_args() with @p ld->load instead of conf_load() (and
+ *  @p ld->release instead of conf_free()); @p ld NULL is conf_daemon_args().
+ *  @return enum conf_args_result; on CONF_ARGS_RUN release @p conf with
+ *  @p ld->release. */
+int conf_daemon_args_load(const conf_daemon_t *d, const conf_loader_t *ld, int argc, char **argv,
+                          void *conf);
+
 #endif

@@ -94,6 +94,12 @@ static void print_help(const conf_daemon_t *d)
 
 int conf_daemon_args(const conf_daemon_t *d, int argc, char **argv, void *conf)
 {
+    return conf_daemon_args_load(d, NULL, argc, argv, conf);
+}
+
+int conf_daemon_args_load(const conf_daemon_t *d, const conf_loader_t *ld, int argc, char **argv,
+                          void *conf)
+{
     const char *file = NULL;
     const char **overrides = xcalloc((size_t)argc, sizeof(char *));
     int noverrides = 0, rc = CONF_ARGS_RUN;
@@ -124,13 +130,20 @@ int conf_daemon_args(const conf_daemon_t *d, int argc, char **argv, void *conf)
             file = a;
         }
     }
-    if (rc == CONF_ARGS_RUN &&
-        conf_load(file, d->table, overrides, noverrides, conf, err, sizeof(err)) < 0) {
-        fprintf(stderr, "%s: %s\n", d->prog, err);
-        rc = CONF_ARGS_FAIL;
+    if (rc == CONF_ARGS_RUN) {
+        int lrc = ld ? ld->load(file, overrides, noverrides, conf, err, sizeof(err))
+                     : conf_load(file, d->table, overrides, noverrides, conf, err, sizeof(err));
+        if (lrc < 0) {
+            fprintf(stderr, "%s: %s\n", d->prog, err);
+            rc = CONF_ARGS_FAIL;
+        }
     }
-    if (rc != CONF_ARGS_RUN)
-        conf_free(d->table, conf);
+    if (rc != CONF_ARGS_RUN) {
+        if (ld)
+            ld->release(conf);
+        else
+            conf_free(d->table, conf);
+    }
     free(overrides);
     return rc;
 }

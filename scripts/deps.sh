@@ -6,7 +6,7 @@ set -euo pipefail
 pkgs=(
     build-essential pkg-config
     librdkafka-dev libuv1-dev libjansson-dev libmicrohttpd-dev libzstd-dev
-    zlib1g-dev liblz4-dev libsnappy-dev
+    zlib1g-dev liblz4-dev libsnappy-dev libpcre2-dev
     libcmocka-dev valgrind clang-format kcat
 )
 

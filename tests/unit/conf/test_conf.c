@@ -287,7 +287,6 @@ static void test_conf_real_tables_load(void **state)
 {
     (void)state;
     check_table(&brk_conf_table, "broker.properties");
-    check_table(&mir_conf_table, "mirror.properties");
     check_table(&fo_conf_table, "failover.properties");
 }
 
