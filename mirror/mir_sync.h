@@ -1,0 +1,73 @@
+#ifndef XDC_MIRROR_MIR_SYNC_H
+#define XDC_MIRROR_MIR_SYNC_H
+
+/* Offset-sync emission for one mirrored partition: a pure state machine fed
+ * with every record the target acknowledged, in partition order, as the
+ * pair (upstream = source offset, downstream = target offset).
+ *
+ * Between two breaks the pairs form a straight line (each +1 on both
+ * sides). The emitter sends a sync at both ends of every line: at a break
+ * it sends the last point of the old line (unless already sent) and the
+ * first point of the new one. Within a line it sends one point each time
+ * the target moves offset_lag_max past the last sync (MM2's rule,
+ * KAFKA-14797), and keeps the latest point as "delayed" for
+ * mir_sync_flush(). A break is a source gap (upstream != previous + 1:
+ * filtered or compacted records, transaction markers, retention, a rewind)
+ * or a target gap (downstream != previous + 1: retries, other writers, a
+ * truncated or recreated target).
+ *
+ * So after a flush, consecutive syncs (a, b), (c, d) lie on one line when
+ * c - a == d - b, and otherwise are adjacent records with a break between
+ * them. A reader translates a source offset U with a <= U < c exactly as
+ * "the target offset of the first mirrored record whose source offset is
+ * >= U": b when U == a; b + (U - a) on a line; else d. One case is beyond
+ * any (upstream, downstream) encoding: a break whose source and target gaps
+ * are equal leaves (a, b), (c, d) collinear, and the reader then answers
+ * b + (U - a), inside the target gap (b, d), rather than d.
+ *
+ * MM2's own reader (OffsetSyncStore: the sync at or below U, plus 1 if
+ * below) stays conservative on these syncs: it never passes the exact
+ * answer while the target offsets only grow.
+ *
+ * Pure code; no locking: one thread owns a partition's state. */
+
+#include <stdbool.h>
+#include <stdint.h>
+
+/* A sync to write: MM2 OffsetSync's upstreamOffset and offset. */
+typedef struct mir_sync_point {
+    int64_t upstream;
+    int64_t downstream;
+} mir_sync_point_t;
+
+/* One partition's emitter state, embedded by the caller. All fields are
+ * read-only for callers. */
+typedef struct mir_sync_part {
+    int64_t prev_up; /* the last acked point */
+    int64_t prev_down;
+    int64_t last_sync_up; /* the last point returned for emission; -1 before */
+    int64_t last_sync_down;
+    bool delayed; /* the last acked point has not been returned yet */
+    bool started; /* an ack was seen since mir_sync_part_init() */
+} mir_sync_part_t;
+
+/** Reset @p p to a fresh partition: the next ack is emitted as the first
+ *  point of the partition's life. Call it at assignment and reassignment. */
+void mir_sync_part_init(mir_sync_part_t *p);
+
+/** Feed the target's ack of the record at source offset @p upstream, written
+ *  at target offset @p downstream. An ack equal to the previous one is
+ *  ignored. @p offset_lag_max <= 0 emits every point.
+ *  @param out receives the points to emit, in order.
+ *  @return how many points were put in @p out (0, 1 or 2), or -EINVAL for a
+ *  negative offset (such as RD_KAFKA_OFFSET_INVALID from an acks=0
+ *  delivery report), with @p p unchanged. */
+int mir_sync_ack(mir_sync_part_t *p, int64_t upstream, int64_t downstream, int64_t offset_lag_max,
+                 mir_sync_point_t out[2]);
+
+/** Take the delayed point, if any: call it periodically (MM2 does it every
+ *  offset.flush.interval.ms) so a quiet partition gets a sync at its end.
+ *  @return 1 with the point in @p out (no longer delayed), or 0. */
+int mir_sync_flush(mir_sync_part_t *p, mir_sync_point_t *out);
+
+#endif
