@@ -1,0 +1,25 @@
+#ifndef XDC_TESTS_LIB_TH_HTTP_H
+#define XDC_TESTS_LIB_TH_HTTP_H
+
+/* A minimal HTTP/1.1 client for the daemons' APIs in integration tests:
+ * one GET per connection to 127.0.0.1, on a plain socket.
+ * @thread any; no shared state. */
+
+#include <jansson.h>
+
+/** GET @p path from 127.0.0.1:@p port with "Connection: close" and read the
+ *  whole response (Content-Length, chunked, or up to the close), waiting at
+ *  most 10 s (scaled by th_ms()) for each connect, send and read. Does not
+ *  fail the test.
+ *  @param path borrowed, starts with '/'.  @param status out: the status code.
+ *  @param body out: the body, NUL-terminated, caller-owned (free()); NULL on error.
+ *  @return 0, -errno from the socket (-ECONNREFUSED, -ETIMEDOUT, ...), or
+ *  -EPROTO for a response that does not parse. */
+int th_http_get(int port, const char *path, int *status, char **body);
+
+/** th_http_get() and parse the body as JSON. Fails the test on any error, a
+ *  status other than 200, or a body that is not JSON.
+ *  @return caller-owned (json_decref()). */
+json_t *th_http_get_json(int port, const char *path);
+
+#endif
