@@ -19,6 +19,7 @@ struct svc {
     http_server_t *http;
     http_route_t *routes;
     void *opaque; /* the daemon's */
+    svc_status_cb status_cb;
     int64_t started_ms;
     int stopping;
 };
@@ -31,6 +32,8 @@ static int on_status(const http_request_t *req, http_response_t *resp, void *opa
     resp->body =
         json_pack("{s:s, s:s, s:i, s:I}", "service", s->name, "version", XDC_VERSION, "pid",
                   (int)getpid(), "uptime_ms", (json_int_t)(xdc_mono_ms() - s->started_ms));
+    if (resp->body && s->status_cb)
+        s->status_cb(resp->body, s->opaque);
     return resp->body ? 0 : XDC_ESTATE;
 }
 
@@ -76,6 +79,7 @@ svc_t *svc_new(const svc_conf_t *conf, char *errbuf, size_t errlen)
     s->name = xstrdup(conf->name);
     s->started_ms = xdc_mono_ms();
     s->opaque = conf->opaque;
+    s->status_cb = conf->status_cb;
     s->routes = xcalloc(conf->nroutes + 1, sizeof(http_route_t));
     s->routes[0] = (http_route_t){"GET", "/v1/status", on_status};
     for (size_t i = 0; i < conf->nroutes; i++)

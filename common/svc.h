@@ -13,6 +13,10 @@
 
 typedef struct svc svc_t;
 
+/** Adds the daemon's own fields to the /v1/status body @p status.
+ *  @thread the HTTP thread: take the daemon's locks. */
+typedef void (*svc_status_cb)(json_t *status, void *opaque);
+
 typedef struct svc_conf {
     const char *name;           /* "mirror": subject of log lines and /v1/status */
     const char *host;           /* HTTP API address; NULL/"" = all interfaces */
@@ -22,7 +26,8 @@ typedef struct svc_conf {
                                  * Their handlers get the svc_t * as opaque:
                                  * svc_opaque() returns the daemon's. */
     size_t nroutes;
-    void *opaque; /* the daemon's state, for its handlers */
+    void *opaque;            /* the daemon's state, for its handlers */
+    svc_status_cb status_cb; /* may be NULL */
 } svc_conf_t;
 
 /** Create the loop, install the signal handlers and start the HTTP API.

@@ -1,11 +1,79 @@
-/* The mirror daemon's runtime: its HTTP API and its loop. */
-#include "mirror/mirror.h"
+/* The mirror daemon: one flow per enabled "<source>-><target>", and the
+ * HTTP API that reports on them. */
+#include "mirror/mir_int.h"
 
 #include "common/err.h"
+#include "common/log.h"
 #include "common/svc.h"
 #include "common/util.h"
 
 #include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+typedef struct mir_daemon {
+    mir_flow_t **flows;
+    size_t nflows;
+} mir_daemon_t;
+
+static mir_daemon_t *daemon_of(void *opaque)
+{
+    return svc_opaque(opaque);
+}
+
+static int on_lag(const http_request_t *req, http_response_t *resp, void *opaque)
+{
+    (void)req;
+    mir_daemon_t *d = daemon_of(opaque);
+    resp->body = mir__http_lag(d->flows, d->nflows);
+    return 0;
+}
+
+/* GET /v1/status: the runtime's fields plus flows, topics, assignment and
+ * paused partitions with their reasons. */
+static void add_status(json_t *status, void *opaque)
+{
+    mir_daemon_t *d = opaque;
+    json_object_set_new(status, "flows", mir__http_status(d->flows, d->nflows));
+}
+
+static int on_metrics(const http_request_t *req, http_response_t *resp, void *opaque)
+{
+    (void)req;
+    mir_daemon_t *d = daemon_of(opaque);
+    buf_t b;
+    buf_init(&b);
+    mir__http_metrics(d->flows, d->nflows, &b);
+    resp->text = xstrndup((const char *)b.data, b.len);
+    resp->content_type = "text/plain; version=0.0.4; charset=utf-8";
+    buf_close(&b);
+    return 0;
+}
+
+static int on_health(const http_request_t *req, http_response_t *resp, void *opaque)
+{
+    (void)req;
+    (void)opaque;
+    resp->body = json_pack("{s:s}", "status", "ok");
+    return 0;
+}
+
+static const http_route_t routes[] = {
+    {"GET", "/v1/lag", on_lag},
+    {"GET", "/metrics", on_metrics},
+    {"GET", "/health", on_health},
+};
+
+static void stop_flows(mir_daemon_t *d)
+{
+    for (size_t i = 0; i < d->nflows; i++)
+        mir__flow_stop(d->flows[i]);
+    for (size_t i = 0; i < d->nflows; i++)
+        mir__flow_free(d->flows[i]);
+    free(d->flows);
+    d->flows = NULL;
+    d->nflows = 0;
+}
 
 int mir_run(const mir_conf_t *conf, char *errbuf, size_t errlen)
 {
@@ -15,11 +83,40 @@ int mir_run(const mir_conf_t *conf, char *errbuf, size_t errlen)
         xdc_errbuf(errbuf, errlen, "http.listeners: %s", why);
         return XDC_ECONF;
     }
-    svc_conf_t sc = {.name = "mirror", .host = l.host, .port = l.port};
+    mir_daemon_t d = {0};
+    d.flows = xcalloc(conf->nflows + 1, sizeof(*d.flows));
+    for (size_t i = 0; i < conf->nflows; i++) {
+        d.flows[i] = mir__flow_new(conf, &conf->flows[i], errbuf, errlen);
+        if (!d.flows[i]) {
+            stop_flows(&d);
+            return XDC_ECONF;
+        }
+        d.nflows++;
+    }
+    svc_conf_t sc = {
+        .name = "mirror",
+        .host = l.host,
+        .port = l.port,
+        .routes = routes,
+        .nroutes = sizeof(routes) / sizeof(routes[0]),
+        .opaque = &d,
+        .status_cb = add_status,
+    };
     svc_t *s = svc_new(&sc, errbuf, errlen);
-    if (!s)
+    if (!s) {
+        stop_flows(&d);
         return XDC_ECONF;
-    int rc = svc_run(s);
+    }
+    int rc = 0;
+    for (size_t i = 0; i < d.nflows && rc == 0; i++)
+        rc = mir__flow_start(d.flows[i], errbuf, errlen);
+    if (rc == 0) {
+        if (d.nflows == 0)
+            log_warn("no replication flow is enabled: the mirror only serves its HTTP API");
+        rc = svc_run(s);
+    }
+    /* Flows stop first: leaving the groups commits what the targets hold. */
+    stop_flows(&d);
     svc_free(s);
     return rc;
 }

@@ -1,0 +1,169 @@
+#ifndef XDC_MIRROR_MIR_INT_H
+#define XDC_MIRROR_MIR_INT_H
+
+/* The mirror's insides: one mir_flow_t per enabled "<source>-><target>"
+ * flow, each with two threads.
+ *
+ *   data thread    consumes the flow's topics from the source through a
+ *                  consumer group (cooperative-sticky: instances with the
+ *                  same configuration share the partitions), produces each
+ *                  record to the same partition of the remote topic with an
+ *                  idempotent producer, learns the target offset from the
+ *                  delivery report, commits source offsets only up to the
+ *                  last record the target acknowledged, and emits offset
+ *                  syncs and heartbeats (mir_flow.c);
+ *   topics thread  every refresh.topics.interval.seconds lists the source's
+ *                  topics, creates remote topics and partitions, syncs
+ *                  topic configs and samples source log-end offsets
+ *                  (mir_topics.c).
+ *
+ * The HTTP thread (mir_http.c) reads both through the flow's lock. */
+
+#include "common/buf.h"
+#include "mirror/mir_filter.h"
+#include "mirror/mir_policy.h"
+#include "mirror/mir_sync.h"
+#include "mirror/mirror.h"
+
+#include <jansson.h>
+#include <librdkafka/rdkafka.h>
+#include <pthread.h>
+#include <stdatomic.h>
+#include <stdbool.h>
+#include <stdint.h>
+
+/* Headers the mirror puts on every record it writes. */
+#define MIR_HDR_ORIGIN "xdc.origin" /* alias of the cluster the record was first produced to */
+#define MIR_HDR_SRC    "xdc.src"    /* "<source alias>:<partition>:<offset>" of this copy */
+
+/* Replication latency histogram: record timestamp to target acknowledgement.
+ * Bucket i counts latencies <= mir_lat_bounds_ms[i]; the last is +Inf. */
+#define MIR_LAT_BUCKETS 14
+extern const int64_t mir_lat_bounds_ms[MIR_LAT_BUCKETS - 1];
+
+/* One record on its way: consumed from the source, produced or skipped,
+ * not yet acknowledged by the target. Kept in a per-partition FIFO because
+ * the target acknowledges one partition's records in produce order. */
+typedef struct mir_rec {
+    rd_kafka_message_t *src; /* owned until the delivery report; NULL once done */
+    int64_t offset;          /* source offset */
+    int64_t timestamp;       /* source timestamp (ms), for lag in seconds */
+    size_t bytes;            /* counted against buffer.memory */
+    bool done;               /* acknowledged by the target, or skipped */
+    bool skipped;            /* not produced: it came from the target cluster */
+} mir_rec_t;
+
+typedef struct mir_part {
+    struct mir_topic *topic; /* borrowed */
+    int32_t partition;
+    /* FIFO of records in flight, oldest first */
+    mir_rec_t *q;
+    size_t qcap, qhead, qlen;
+    int64_t acked_next;     /* source offset after the last record the target holds */
+    int64_t committed_next; /* last offset committed to the source group */
+    int64_t log_end;        /* source high watermark, sampled */
+    int64_t caught_up_ms;   /* wall time when acked_next last reached log_end */
+    int64_t target_end;     /* target offset after the last acknowledged record */
+    mir_sync_part_t sync;
+    bool paused;         /* by flow control or by a failure */
+    char failure[256];   /* why the target refused a record; "" when none */
+    int64_t retry_at_ms; /* monotonic time to retry a failed partition */
+    /* counters */
+    bool revoked;      /* no longer assigned: freed by its last delivery report */
+    bool tail_pending; /* assigned while the target was unreadable: paused until
+                        * its start past what the target holds is known */
+    uint64_t records, bytes, skipped, duplicates, duplicates_avoided;
+    int64_t last_latency_ms; /* target ack time - record timestamp of the last record */
+} mir_part_t;
+
+typedef struct mir_topic {
+    char *name;   /* source topic */
+    char *remote; /* target topic */
+    bool heartbeats;
+    rd_kafka_topic_t *rkt; /* the target producer's handle for remote */
+    mir_part_t **parts;    /* indexed by partition; NULL when not assigned here */
+    int nparts;            /* size of parts */
+} mir_topic_t;
+
+typedef struct mir_flow {
+    const mir_conf_t *conf;      /* borrowed from mir_run() */
+    const mir_flow_conf_t *fc;   /* borrowed */
+    const mir_cluster_t *source; /* borrowed */
+    const mir_cluster_t *target; /* borrowed */
+    char name[256];              /* "primary->dr" */
+    char group_id[512];
+    char syncs_topic[256];
+    mir_policy_t policy;
+    mir_filter_t *topic_filter;
+    mir_filter_t *config_filter; /* matches config.properties.exclude */
+
+    rd_kafka_t *consumer;     /* source, group member */
+    rd_kafka_t *producer;     /* target, idempotent: mirrored records */
+    rd_kafka_t *src_producer; /* source: heartbeats, offset syncs at the source */
+    rd_kafka_t *src_admin;    /* source: metadata, configs, watermarks */
+    rd_kafka_t *tgt_admin;    /* target: topic creation, configs */
+    rd_kafka_t *tail;         /* target consumer without a group: reads partition tails */
+
+    pthread_t data_thread, topics_thread;
+    bool data_started, topics_started;
+    atomic_bool stop;
+
+    /* Under lock: everything below, read by the HTTP thread. The data
+     * thread holds it while it changes topics, partitions and counters. */
+    pthread_mutex_t lock;
+    pthread_cond_t wake; /* topics thread sleeps on it */
+    mir_topic_t **topics;
+    size_t ntopics;
+    mir_part_t *last_part; /* lookup cache of the data thread */
+    int zombies;           /* revoked partitions still waiting for reports */
+    char **wanted;         /* source topics ready to mirror (remote exists), sorted */
+    size_t nwanted;
+    int wanted_gen; /* bumped by the topics thread when wanted changes */
+    int subscribed_gen;
+    size_t inflight_bytes;
+    bool backpressure;     /* every partition paused: buffer.memory reached */
+    int64_t hb_latency_ms; /* last heartbeat's end-to-end latency, -1 none */
+    int64_t hb_at_ms;      /* wall time it arrived */
+    uint64_t records, bytes, skipped, duplicates, duplicates_avoided, syncs_emitted,
+        heartbeats_emitted, failures;
+    char last_error[512];
+    int64_t started_ms;
+    uint64_t lat_buckets[MIR_LAT_BUCKETS]; /* replication latency, by mir_lat_bounds_ms */
+    uint64_t lat_count;
+    double lat_sum_s;
+} mir_flow_t;
+
+/* mir_flow.c */
+mir_flow_t *mir__flow_new(const mir_conf_t *conf, const mir_flow_conf_t *fc, char *errbuf,
+                          size_t errlen);
+int mir__flow_start(mir_flow_t *f, char *errbuf, size_t errlen);
+void mir__flow_stop(mir_flow_t *f);
+void mir__flow_free(mir_flow_t *f);
+/** @return the topic named @p name, or NULL.  @locks f->lock held. */
+mir_topic_t *mir__flow_topic_find(mir_flow_t *f, const char *name);
+
+/* mir_topics.c */
+void *mir__topics_main(void *arg);
+/** Make sure @p remote on the target has at least @p partitions.
+ *  @return 0 or XDC_EKAFKA (logged).  @thread any. */
+int mir__topics_ensure_partitions(mir_flow_t *f, const char *remote, int partitions);
+/** Create a single-partition compacted topic if it does not exist.
+ *  @return 0 or XDC_EKAFKA (logged).  @thread any. */
+int mir__topics_ensure_internal(mir_flow_t *f, rd_kafka_t *rk, const char *topic, int rf);
+
+/* mir_clients.c */
+/** A librdkafka client for @p c: its common properties, then the role's
+ *  (consumer/producer/admin), then @p fixed ("key", "value", ..., NULL),
+ *  which the mirror needs for correctness and which win.
+ *  @param defaults ("key", "value", ..., NULL) applied first, before the
+ *  user's properties.  @return NULL with a reason in @p errbuf. */
+rd_kafka_t *mir__client_new(const mir_cluster_t *c, rd_kafka_type_t type, const mir_props_t *role,
+                            const char *name, const char *const *defaults, const char *const *fixed,
+                            rd_kafka_conf_t *conf, char *errbuf, size_t errlen);
+
+/* mir_http.c */
+json_t *mir__http_lag(mir_flow_t *const *flows, size_t n);
+json_t *mir__http_status(mir_flow_t *const *flows, size_t n);
+void mir__http_metrics(mir_flow_t *const *flows, size_t n, buf_t *out);
+
+#endif

@@ -1,0 +1,400 @@
+/* xdc-mirror when things break, between two xdc-broker clusters:
+ *  - kill -9 the mirror mid-stream and restart it: nothing is missing on
+ *    the target, and the duplicates on the target are the ones it counts;
+ *  - stop the target broker for 30 s under load: the mirror's memory stays
+ *    under its cap (buffer.memory pauses the source) and replication
+ *    catches up with nothing missing once the target is back;
+ *  - two mirrors share a flow through the source consumer group; one is
+ *    killed and the other takes over every partition, nothing missing;
+ *  - an active-active pair with identity naming (primary->dr and
+ *    dr->primary in one process) does not loop. */
+#include <stdarg.h>
+#include <stddef.h>
+#include <setjmp.h>
+#include <stdint.h>
+#include <cmocka.h>
+
+#include "tests/lib/th_broker.h"
+#include "tests/lib/th_http.h"
+#include "tests/lib/th_kafka.h"
+#include "tests/lib/th_mirror.h"
+
+#include <errno.h>
+#include <inttypes.h>
+#include <jansson.h>
+#include <librdkafka/rdkafka.h>
+#include <pthread.h>
+#include <signal.h>
+#include <stdatomic.h>
+#include <stdbool.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <time.h>
+#include <unistd.h>
+
+#define NPART 8
+
+#define CHECK(cond, ...)                                                                           \
+    do {                                                                                           \
+        if (!(cond))                                                                               \
+            fail_msg(__VA_ARGS__);                                                                 \
+    } while (0)
+
+static th_broker_t g_primary, g_dr;
+static th_mirror_t g_m1, g_m2;
+static const char *g_dir;
+
+static int setup(void **state)
+{
+    (void)state;
+    g_dir = th_tmpdir();
+    char d1[600], d2[600];
+    snprintf(d1, sizeof(d1), "%s/primary", g_dir);
+    snprintf(d2, sizeof(d2), "%s/dr", g_dir);
+    CHECK(mkdir(d1, 0700) == 0 && mkdir(d2, 0700) == 0, "mkdir %s: %s", d1, strerror(errno));
+    th_broker_start(&g_primary, d1, NULL);
+    th_broker_start(&g_dr, d2, NULL);
+    memset(&g_m1, 0, sizeof(g_m1));
+    memset(&g_m2, 0, sizeof(g_m2));
+    return 0;
+}
+
+static int teardown(void **state)
+{
+    if (g_m1.proc)
+        th_mirror_stop(&g_m1, SIGTERM);
+    if (g_m2.proc)
+        th_mirror_stop(&g_m2, SIGTERM);
+    return th_teardown(state);
+}
+
+static const char *mirror_conf(const char *extra)
+{
+    static char conf[2048];
+    snprintf(conf, sizeof(conf),
+             "clusters = primary, dr\n"
+             "primary.bootstrap.servers = %s\n"
+             "dr.bootstrap.servers = %s\n"
+             "primary->dr.enabled = true\n"
+             "refresh.topics.interval.seconds = 1\n"
+             "offset.flush.interval.ms = 500\n"
+             "primary.consumer.session.timeout.ms = 6000\n"
+             "primary.consumer.heartbeat.interval.ms = 500\n"
+             "%s",
+             g_primary.bootstrap, g_dr.bootstrap, extra ? extra : "");
+    return conf;
+}
+
+static int64_t now_ms(void)
+{
+    struct timespec t;
+    clock_gettime(CLOCK_MONOTONIC, &t);
+    return (int64_t)t.tv_sec * 1000 + t.tv_nsec / 1000000;
+}
+
+static int64_t sum_ends(const char *bootstrap, const char *topic, int n)
+{
+    int64_t ends[64] = {0}, sum = 0;
+    th_kafka_end_offsets(bootstrap, topic, ends, n);
+    for (int i = 0; i < n; i++)
+        sum += ends[i];
+    return sum;
+}
+
+static void wait_count(const char *bootstrap, const char *topic, int nparts, int64_t want,
+                       int timeout_ms, th_mirror_t *m)
+{
+    int64_t deadline = now_ms() + timeout_ms, have = 0;
+    for (;;) {
+        if (th_kafka_partitions(bootstrap, topic) >= nparts) {
+            have = sum_ends(bootstrap, topic, nparts);
+            if (have >= want)
+                return;
+        }
+        CHECK(now_ms() < deadline, "%s holds %" PRId64 " of %" PRId64 " records; mirror log:\n%s",
+              topic, have, want, m && m->proc ? th_mirror_log(m) : "(not running)");
+        usleep(200 * 1000);
+    }
+}
+
+static void compare(const char *topic, const char *remote, th_mirror_check_t *c)
+{
+    th_recs_t src = {0}, dst = {0};
+    th_kafka_consume_all(g_primary.bootstrap, topic, &src, th_ms(60000));
+    th_kafka_consume_all(g_dr.bootstrap, remote, &dst, th_ms(60000));
+    th_recs_compare_mirrored(&src, &dst, "primary", "primary", c);
+    th_recs_free(&src);
+    th_recs_free(&dst);
+    CHECK(c->missing == 0 && c->mismatched == 0, "%s: missing %ld, mismatched %ld: %s", remote,
+          c->missing, c->mismatched, c->first_problem);
+}
+
+static int64_t status_counter(th_mirror_t *m, const char *name)
+{
+    json_t *j = th_http_get_json(m->http_port, "/v1/status");
+    json_t *flow = json_array_get(json_object_get(j, "flows"), 0);
+    int64_t v = json_integer_value(json_object_get(json_object_get(flow, "counters"), name));
+    json_decref(j);
+    return v;
+}
+
+static int assigned(th_mirror_t *m, const char *topic)
+{
+    json_t *j = th_http_get_json(m->http_port, "/v1/status");
+    json_t *flow = json_array_get(json_object_get(j, "flows"), 0);
+    int n = 0;
+    size_t i;
+    json_t *a;
+    json_array_foreach(json_object_get(flow, "assigned"), i, a)
+    {
+        if (strcmp(json_string_value(json_object_get(a, "topic")), topic) == 0)
+            n++;
+    }
+    json_decref(j);
+    return n;
+}
+
+/* --- target down under load ----------------------------------------------- */
+
+typedef struct load {
+    const char *bootstrap;
+    const char *topic;
+    atomic_bool stop;
+    atomic_long produced;
+    char error[256];
+} load_t;
+
+static void *load_main(void *arg)
+{
+    load_t *l = arg;
+    char why[512];
+    rd_kafka_conf_t *c = rd_kafka_conf_new();
+    rd_kafka_conf_set(c, "bootstrap.servers", l->bootstrap, why, sizeof(why));
+    rd_kafka_conf_set(c, "linger.ms", "10", why, sizeof(why));
+    rd_kafka_conf_set(c, "enable.idempotence", "true", why, sizeof(why));
+    rd_kafka_t *rk = rd_kafka_new(RD_KAFKA_PRODUCER, c, why, sizeof(why));
+    if (!rk) {
+        snprintf(l->error, sizeof(l->error), "%.200s", why);
+        return NULL;
+    }
+    char val[1024];
+    for (size_t i = 0; i < sizeof(val); i++)
+        val[i] = (char)('a' + i % 26);
+    while (!atomic_load(&l->stop)) {
+        /* ~2 MB/s: 20 records of 1 KiB every 10 ms */
+        for (int i = 0; i < 20; i++) {
+            long seq = atomic_load(&l->produced);
+            char key[32];
+            int klen = snprintf(key, sizeof(key), "k-%ld", seq);
+            if (rd_kafka_producev(
+                    rk, RD_KAFKA_V_TOPIC(l->topic), RD_KAFKA_V_PARTITION((int32_t)(seq % NPART)),
+                    RD_KAFKA_V_KEY(key, (size_t)klen), RD_KAFKA_V_VALUE(val, sizeof(val)),
+                    RD_KAFKA_V_MSGFLAGS(RD_KAFKA_MSG_F_COPY), RD_KAFKA_V_END) == 0)
+                atomic_fetch_add(&l->produced, 1);
+        }
+        rd_kafka_poll(rk, 10);
+    }
+    if (rd_kafka_flush(rk, 30000))
+        snprintf(l->error, sizeof(l->error), "load producer did not flush");
+    rd_kafka_destroy(rk);
+    return NULL;
+}
+
+static long rss_kb(th_proc_t *p)
+{
+    char path[64];
+    snprintf(path, sizeof(path), "/proc/%d/status", th_proc_pid(p));
+    char *s = th_read_file(path);
+    long kb = -1;
+    const char *v = s ? strstr(s, "VmRSS:") : NULL;
+    if (v)
+        kb = strtol(v + 6, NULL, 10);
+    free(s);
+    return kb;
+}
+
+static void test_mirror_target_down_30s(void **state)
+{
+    (void)state;
+    const long cap_mb = 16;
+    th_kafka_create_topic(g_primary.bootstrap, "stream", NPART, NULL);
+    th_mirror_start(&g_m1, g_dir, mirror_conf("buffer.memory = 16777216\n"));
+    wait_count(g_dr.bootstrap, "primary.stream", NPART, 0, th_ms(30000), &g_m1);
+    load_t l = {.bootstrap = g_primary.bootstrap, .topic = "stream"};
+    atomic_init(&l.stop, false);
+    atomic_init(&l.produced, 0);
+    pthread_t th;
+    CHECK(pthread_create(&th, NULL, load_main, &l) == 0, "no load thread");
+    /* The outage starts while records flow through the mirror. */
+    wait_count(g_dr.bootstrap, "primary.stream", NPART, 4000, th_ms(30000), &g_m1);
+    long base = rss_kb(g_m1.proc);
+    th_broker_stop(&g_dr, SIGTERM);
+    long peak = base;
+    for (int i = 0; i < 30; i++) {
+        usleep(1000 * 1000);
+        long r = rss_kb(g_m1.proc);
+        if (r > peak)
+            peak = r;
+    }
+    long during = atomic_load(&l.produced);
+    json_t *st = th_http_get_json(g_m1.http_port, "/v1/status");
+    json_t *paused = json_object_get(json_array_get(json_object_get(st, "flows"), 0), "paused");
+    size_t npaused = json_array_size(paused);
+    json_decref(st);
+    th_broker_restart(&g_dr);
+    usleep(3000 * 1000);
+    atomic_store(&l.stop, true);
+    pthread_join(th, NULL);
+    CHECK(l.error[0] == '\0', "%s", l.error);
+    long total = atomic_load(&l.produced);
+    print_message("RSS %ld kB before the outage, peak %ld kB during it; %ld records produced "
+                  "(%ld by the end of the outage), %zu partitions paused\n",
+                  base, peak, total, during, npaused);
+    CHECK(npaused > 0, "no partition was paused while the target was down");
+    CHECK(peak - base < 2 * cap_mb * 1024, "RSS grew by %ld kB with buffer.memory = %ld MB",
+          peak - base, cap_mb);
+    wait_count(g_dr.bootstrap, "primary.stream", NPART, total, th_ms(90000), &g_m1);
+    th_mirror_check_t c;
+    compare("stream", "primary.stream", &c);
+}
+
+/* --- kill -9 -------------------------------------------------------------- */
+
+static void test_mirror_kill9_nothing_missing(void **state)
+{
+    (void)state;
+    th_kafka_create_topic(g_primary.bootstrap, "events", NPART, NULL);
+    /* Commits every 2 s: at the kill the target holds records whose source
+     * offsets were not committed yet. */
+    th_mirror_start(&g_m1, g_dir, mirror_conf("offset.flush.interval.ms = 2000\n"));
+    wait_count(g_dr.bootstrap, "primary.events", NPART, 0, th_ms(30000), &g_m1);
+    load_t l = {.bootstrap = g_primary.bootstrap, .topic = "events"};
+    atomic_init(&l.stop, false);
+    atomic_init(&l.produced, 0);
+    pthread_t th;
+    CHECK(pthread_create(&th, NULL, load_main, &l) == 0, "no load thread");
+    usleep(4000 * 1000);
+    int64_t before = sum_ends(g_dr.bootstrap, "primary.events", NPART);
+    CHECK(th_mirror_stop(&g_m1, SIGKILL) == -SIGKILL, "mirror was not killed");
+    usleep(1000 * 1000);
+    th_mirror_restart(&g_m1);
+    usleep(3000 * 1000);
+    atomic_store(&l.stop, true);
+    pthread_join(th, NULL);
+    CHECK(l.error[0] == '\0', "%s", l.error);
+    long total = atomic_load(&l.produced);
+    wait_count(g_dr.bootstrap, "primary.events", NPART, total, th_ms(60000), &g_m1);
+    usleep(1000 * 1000); /* anything written twice would land by now */
+    th_mirror_check_t c;
+    compare("events", "primary.events", &c);
+    int64_t dups = status_counter(&g_m1, "duplicates");
+    int64_t avoided = status_counter(&g_m1, "duplicates_avoided");
+    print_message("killed with %" PRId64 " of %ld records on the target; duplicates on the "
+                  "target %ld, counted %" PRId64 ", not written again %" PRId64 "\n",
+                  before, total, c.duplicates, dups, avoided);
+    CHECK(before > 0 && before < total, "the kill was not mid-stream (%" PRId64 ")", before);
+    CHECK(c.duplicates == dups, "target holds %ld duplicates, the mirror counted %" PRId64,
+          c.duplicates, dups);
+    CHECK(avoided > 0, "the restart found nothing acknowledged but uncommitted");
+}
+
+/* --- two mirrors, one killed ---------------------------------------------- */
+
+static void test_mirror_scale_out_takeover(void **state)
+{
+    (void)state;
+    const long n = 40000;
+    th_kafka_create_topic(g_primary.bootstrap, "shared", NPART, NULL);
+    th_mirror_start(&g_m1, g_dir, mirror_conf(NULL));
+    th_mirror_start(&g_m2, g_dir, mirror_conf(NULL));
+    int64_t deadline = now_ms() + th_ms(30000);
+    int a1 = 0, a2 = 0;
+    while (now_ms() < deadline) {
+        a1 = assigned(&g_m1, "shared");
+        a2 = assigned(&g_m2, "shared");
+        if (a1 > 0 && a2 > 0 && a1 + a2 == NPART)
+            break;
+        usleep(200 * 1000);
+    }
+    CHECK(a1 > 0 && a2 > 0 && a1 + a2 == NPART, "partitions not shared: %d + %d", a1, a2);
+    th_kafka_produce(g_primary.bootstrap, "shared", NPART, 0, n, "shared");
+    wait_count(g_dr.bootstrap, "primary.shared", NPART, n, th_ms(60000), &g_m2);
+    th_mirror_stop(&g_m1, SIGKILL);
+    int64_t t0 = now_ms();
+    while (assigned(&g_m2, "shared") < NPART) {
+        CHECK(now_ms() - t0 < th_ms(30000), "the survivor holds %d partitions after 30 s",
+              assigned(&g_m2, "shared"));
+        usleep(200 * 1000);
+    }
+    print_message("the survivor took over all %d partitions %" PRId64 " ms after the kill\n", NPART,
+                  now_ms() - t0);
+    th_kafka_produce(g_primary.bootstrap, "shared", NPART, n, n, "shared");
+    wait_count(g_dr.bootstrap, "primary.shared", NPART, 2 * n, th_ms(60000), &g_m2);
+    th_mirror_check_t c;
+    compare("shared", "primary.shared", &c);
+}
+
+/* --- active-active --------------------------------------------------------- */
+
+static long count_origin(const th_recs_t *rs, const char *origin)
+{
+    long n = 0;
+    for (size_t i = 0; i < rs->count; i++) {
+        const th_hdr_t *h = th_rec_header(&rs->v[i], "xdc.origin");
+        if (origin ? (h && h->value_len == strlen(origin) &&
+                      memcmp(h->value, origin, h->value_len) == 0)
+                   : h == NULL)
+            n++;
+    }
+    return n;
+}
+
+static void test_mirror_active_active_no_loop(void **state)
+{
+    (void)state;
+    const long n = 2000;
+    th_kafka_create_topic(g_primary.bootstrap, "accounts", 4, NULL);
+    th_kafka_create_topic(g_dr.bootstrap, "accounts", 4, NULL);
+    th_mirror_start(&g_m1, g_dir,
+                    mirror_conf("dr->primary.enabled = true\n"
+                                "replication.policy.class = identity\n"
+                                "dr.consumer.session.timeout.ms = 6000\n"));
+    th_kafka_produce(g_primary.bootstrap, "accounts", 4, 0, n, "from-primary");
+    th_kafka_produce(g_dr.bootstrap, "accounts", 4, 0, n, "from-dr");
+    wait_count(g_primary.bootstrap, "accounts", 4, 2 * n, th_ms(60000), &g_m1);
+    wait_count(g_dr.bootstrap, "accounts", 4, 2 * n, th_ms(60000), &g_m1);
+    usleep(4000 * 1000); /* a loop would show up as growth by now */
+    int64_t p = sum_ends(g_primary.bootstrap, "accounts", 4);
+    int64_t d = sum_ends(g_dr.bootstrap, "accounts", 4);
+    CHECK(p == 2 * n && d == 2 * n, "records looped: primary %" PRId64 ", dr %" PRId64, p, d);
+    th_recs_t rp = {0}, rd = {0};
+    th_kafka_consume_all(g_primary.bootstrap, "accounts", &rp, th_ms(30000));
+    th_kafka_consume_all(g_dr.bootstrap, "accounts", &rd, th_ms(30000));
+    long p_local = count_origin(&rp, NULL), p_dr = count_origin(&rp, "dr");
+    long d_local = count_origin(&rd, NULL), d_primary = count_origin(&rd, "primary");
+    th_recs_free(&rp);
+    th_recs_free(&rd);
+    CHECK(p_local == n && p_dr == n, "primary: %ld local, %ld from dr", p_local, p_dr);
+    CHECK(d_local == n && d_primary == n, "dr: %ld local, %ld from primary", d_local, d_primary);
+    CHECK(th_kafka_partitions(g_primary.bootstrap, "dr.heartbeats") == 1 &&
+              th_kafka_partitions(g_dr.bootstrap, "primary.heartbeats") == 1,
+          "heartbeats not mirrored both ways");
+    CHECK(th_kafka_partitions(g_primary.bootstrap, "primary.heartbeats") == 0 &&
+              th_kafka_partitions(g_dr.bootstrap, "dr.heartbeats") == 0,
+          "heartbeats went back where they came from");
+}
+
+int main(void)
+{
+    cmocka_set_test_filter(getenv("TEST_FILTER"));
+    const struct CMUnitTest tests[] = {
+#define T(fn) cmocka_unit_test_setup_teardown(fn, setup, teardown)
+        T(test_mirror_kill9_nothing_missing),
+        T(test_mirror_target_down_30s),
+        T(test_mirror_scale_out_takeover),
+        T(test_mirror_active_active_no_loop),
+    };
+    return cmocka_run_group_tests_name("mirror_resilience", tests, NULL, NULL);
+}
