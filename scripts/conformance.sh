@@ -168,6 +168,7 @@ start_broker() {
         "$broker_bin" \
             --override "listeners=PLAINTEXT://127.0.0.1:$port" \
             --override "log.dirs=$broker_dir/data" \
+            --override "http.listen=127.0.0.1:0" \
             --override num.partitions=4 \
             --override auto.create.topics.enable=true \
             ${CONFORMANCE_BROKER_OVERRIDES:-} \

@@ -209,7 +209,8 @@ static void write_broker_conf(const char *path, const char *dir, int port, const
            "# 0001-cli test configuration\n"
            "listeners=PLAINTEXT://127.0.0.1:%d\n"
            "log.dirs=%s/data\n"
-           "%s%s",
+           "%s%s"
+           "http.listen=127.0.0.1:0\n",
            port, dir, extra ? extra : "", extra ? "\n" : "");
     rc = th_write_file(path, text);
     CHECK(rc == 0, "%s: %s", path, strerror(-rc));
@@ -366,8 +367,9 @@ static th_proc_t *start_broker(const char *dir, int *port)
     for (int attempt = 0; attempt < 3; attempt++) {
         *port = th_free_port();
         fmtbuf(listeners, sizeof(listeners), "listeners=PLAINTEXT://127.0.0.1:%d", *port);
-        const char *argv[] = {th_bin("xdc-broker"), "--override", listeners,
-                              "--override",         logdirs,      NULL};
+        const char *argv[] = {
+            th_bin("xdc-broker"),      "--override", listeners, "--override", logdirs, "--override",
+            "http.listen=127.0.0.1:0", NULL};
         th_proc_t *p = th_spawn(argv, log);
         int waited = 0;
 
