@@ -259,6 +259,12 @@ static void dr_cb(rd_kafka_t *rk, const rd_kafka_message_t *m, void *opaque)
     (void)rk;
     mir_flow_t *f = opaque;
     mir_part_t *p = m->_private;
+    if (!p) {
+        /* An offset sync written to the target (offset-syncs.topic.location=target). */
+        if (m->err)
+            log_warn("[%s] offset sync not written: %s", f->name, rd_kafka_err2str(m->err));
+        return;
+    }
     /* The oldest record not yet done is the one this report is for: one
      * partition's reports come in produce order. */
     mir_rec_t *r = NULL;

@@ -240,10 +240,18 @@ static void test_mirror_identity_100k(void **state)
     th_kafka_create_topic(g_primary.bootstrap, "payments", NPART, NULL);
     th_kafka_produce(g_primary.bootstrap, "payments", NPART, 0, NREC, "payments");
     start_mirror("replication.policy.class = "
-                 "org.apache.kafka.connect.mirror.IdentityReplicationPolicy\n");
+                 "org.apache.kafka.connect.mirror.IdentityReplicationPolicy\n"
+                 "offset-syncs.topic.location = target\n");
     wait_replicated("payments", NPART, NREC, th_ms(120000));
     expect_identical("payments", "payments");
     wait_lag_zero("payments", "payments");
+    /* With the syncs on the target they are named after the source. */
+    th_recs_t syncs = {0};
+    th_kafka_consume_all(g_dr.bootstrap, "mm2-offset-syncs.primary.internal", &syncs, th_ms(30000));
+    CHECK(syncs.count >= NPART, "%zu offset syncs on the target", syncs.count);
+    th_recs_free(&syncs);
+    CHECK(th_kafka_partitions(g_primary.bootstrap, "mm2-offset-syncs.dr.internal") == 0,
+          "offset syncs written to the source too");
 }
 
 /* --- lag under load --------------------------------------------------------- */
