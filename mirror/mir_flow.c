@@ -155,7 +155,7 @@ static void emit_sync(mir_flow_t *f, mir_part_t *p, const mir_sync_point_t *pt)
             log_warn("[%s] offset sync for %s/%d not sent: %s", f->name, p->topic->name,
                      p->partition, rd_kafka_err2str(err));
         else
-            f->syncs_emitted++;
+            metrics_inc(f->m.syncs, 1);
     }
     buf_close(&k);
     buf_close(&v);
@@ -200,7 +200,7 @@ static void emit_heartbeat(mir_flow_t *f)
         if (err)
             log_warn("[%s] heartbeat not sent: %s", f->name, rd_kafka_err2str(err));
         else
-            f->heartbeats_emitted++;
+            metrics_inc(f->m.heartbeats, 1);
     }
     buf_close(&k);
     buf_close(&v);
@@ -208,20 +208,14 @@ static void emit_heartbeat(mir_flow_t *f)
 
 /* --- delivery reports --------------------------------------------------- */
 
-static void observe_latency(mir_flow_t *f, mir_part_t *p, int64_t ts)
+static void observe_latency(mir_flow_t *f, int64_t ts)
 {
     if (ts <= 0)
         return;
     int64_t ms = xdc_wall_ms() - ts;
     if (ms < 0)
         ms = 0;
-    p->last_latency_ms = ms;
-    int b = 0;
-    while (b < MIR_LAT_BUCKETS - 1 && ms > mir_lat_bounds_ms[b])
-        b++;
-    f->lat_buckets[b]++;
-    f->lat_count++;
-    f->lat_sum_s += (double)ms / 1000.0;
+    metrics_observe(f->m.latency, (double)ms / 1000.0);
 }
 
 static void heartbeat_arrived(mir_flow_t *f, const rd_kafka_message_t *m)
@@ -242,7 +236,7 @@ static void part_failed(mir_flow_t *f, mir_part_t *p, int64_t offset, const char
                   p->topic->name, p->partition, p->failure);
         snprintf(f->last_error, sizeof(f->last_error), "%.200s/%d: %.250s", p->topic->name,
                  p->partition, p->failure);
-        f->failures++;
+        metrics_inc(f->m.failures, 1);
     }
     p->retry_at_ms = xdc_mono_ms() + RETRY_FAILED_MS;
     if (!p->paused) {
@@ -283,7 +277,7 @@ static void dr_cb(rd_kafka_t *rk, const rd_kafka_message_t *m, void *opaque)
     if (p->failure[0]) {
         /* Behind a refused record: the retry sends these again. */
         if (!m->err)
-            p->duplicates++;
+            metrics_inc(f->m.duplicates, 1);
         r->done = true;
         r->skipped = true;
     } else if (m->err) {
@@ -294,12 +288,9 @@ static void dr_cb(rd_kafka_t *rk, const rd_kafka_message_t *m, void *opaque)
         int n = mir_sync_ack(&p->sync, r->offset, m->offset, f->fc->offset_lag_max, pts);
         for (int i = 0; i < n; i++)
             emit_sync(f, p, &pts[i]);
-        p->target_end = m->offset + 1;
-        p->records++;
-        p->bytes += r->bytes;
-        f->records++;
-        f->bytes += r->bytes;
-        observe_latency(f, p, r->timestamp);
+        metrics_inc(f->m.records, 1);
+        metrics_inc(f->m.bytes, r->bytes);
+        observe_latency(f, r->timestamp);
         if (p->topic->heartbeats)
             heartbeat_arrived(f, m);
     }
@@ -317,7 +308,6 @@ static void dr_cb(rd_kafka_t *rk, const rd_kafka_message_t *m, void *opaque)
     }
     if (p->revoked && !part_inflight(p)) {
         part_free(p);
-        f->zombies--;
     }
 }
 
@@ -390,8 +380,7 @@ static void handle_message(mir_flow_t *f, rd_kafka_message_t *m)
     if (from_target(f, m)) {
         /* It came from the target cluster: mirroring it back would loop. */
         r->done = r->skipped = true;
-        p->skipped++;
-        f->skipped++;
+        metrics_inc(f->m.skipped, 1);
         rd_kafka_message_destroy(m);
         part_advance(f, p);
         return;
@@ -578,8 +567,7 @@ static int resolve_start(mir_flow_t *f, mir_part_t *p, int timeout_ms, int64_t *
     p->acked_next = *start;
     if (hi > p->log_end)
         p->log_end = hi;
-    p->duplicates_avoided += avoided;
-    f->duplicates_avoided += avoided;
+    metrics_inc(f->m.duplicates_avoided, avoided);
     pthread_mutex_unlock(&f->lock);
     log_info("[%s] %s/%d: committed %" PRId64 ", target holds up to %" PRId64
              ", starting at %" PRId64 "%s",
@@ -735,7 +723,6 @@ static void on_revoke(mir_flow_t *f, rd_kafka_topic_partition_list_t *parts)
         t->parts[pn] = NULL;
         if (part_inflight(p)) {
             p->revoked = true; /* freed by its last delivery report */
-            f->zombies++;
         } else {
             part_free(p);
         }

@@ -11,13 +11,12 @@
 #include "mirror/mir_int.h"
 
 #include "common/clock.h"
+#include "common/err.h"
 
 #include <inttypes.h>
+#include <stddef.h>
 #include <stdio.h>
 #include <string.h>
-
-const int64_t mir_lat_bounds_ms[MIR_LAT_BUCKETS - 1] = {1,   5,    10,   25,   50,    100,  250,
-                                                        500, 1000, 2500, 5000, 10000, 30000};
 
 typedef struct part_lag {
     int64_t replicated; /* last source offset the target holds; -1 none */
@@ -86,8 +85,8 @@ static json_t *flow_lag(mir_flow_t *f, int64_t now)
     return json_pack("{s:s, s:s, s:s, s:{s:i, s:I, s:f, s:I}, s:o, s:o, s:o}", "flow", f->name,
                      "source", f->source->alias, "target", f->target->alias, "totals", "partitions",
                      (int)nparts, "lag_records", (json_int_t)total, "max_lag_seconds", worst_s,
-                     "records_replicated", (json_int_t)f->records, "worst_partition", worst,
-                     "heartbeat", hb, "partitions", parts);
+                     "records_replicated", (json_int_t)metrics_value(f->m.records),
+                     "worst_partition", worst, "heartbeat", hb, "partitions", parts);
 }
 
 json_t *mir__http_lag(mir_flow_t *const *flows, size_t n)
@@ -100,6 +99,11 @@ json_t *mir__http_lag(mir_flow_t *const *flows, size_t n)
         pthread_mutex_unlock(&flows[i]->lock);
     }
     return json_pack("{s:I, s:o}", "time_ms", (json_int_t)now, "flows", arr);
+}
+
+static json_int_t counter(const metrics_child_t *c)
+{
+    return (json_int_t)metrics_value(c);
 }
 
 static const char *pause_reason(const mir_flow_t *f, const mir_part_t *p)
@@ -138,12 +142,11 @@ static json_t *flow_status(mir_flow_t *f)
         "{s:s, s:s, s:s, s:s, s:o, s:o, s:o, s:{s:I, s:I, s:I, s:I, s:I, s:I, s:I, s:I}, s:I}",
         "flow", f->name, "group_id", f->group_id, "offset_syncs_topic", f->syncs_topic, "policy",
         f->policy.kind == MIR_POLICY_IDENTITY ? "identity" : "prefix", "topics", topics, "assigned",
-        assigned, "paused", paused, "counters", "records", (json_int_t)f->records, "bytes",
-        (json_int_t)f->bytes, "skipped_loop", (json_int_t)f->skipped, "duplicates",
-        (json_int_t)f->duplicates, "duplicates_avoided", (json_int_t)f->duplicates_avoided,
-        "offset_syncs", (json_int_t)f->syncs_emitted, "heartbeats",
-        (json_int_t)f->heartbeats_emitted, "failures", (json_int_t)f->failures, "inflight_bytes",
-        (json_int_t)f->inflight_bytes);
+        assigned, "paused", paused, "counters", "records", counter(f->m.records), "bytes",
+        counter(f->m.bytes), "skipped_loop", counter(f->m.skipped), "duplicates",
+        counter(f->m.duplicates), "duplicates_avoided", counter(f->m.duplicates_avoided),
+        "offset_syncs", counter(f->m.syncs), "heartbeats", counter(f->m.heartbeats), "failures",
+        counter(f->m.failures), "inflight_bytes", (json_int_t)f->inflight_bytes);
     if (f->last_error[0])
         json_object_set_new(o, "last_error", json_string(f->last_error));
     return o;
@@ -160,67 +163,13 @@ json_t *mir__http_status(mir_flow_t *const *flows, size_t n)
     return arr;
 }
 
-static void counter(buf_t *out, const char *name, const char *help, mir_flow_t *const *flows,
-                    size_t n, size_t field)
+/* Lag per partition, rendered from the flows' state under their locks. */
+static void collect_lag(metrics_sink_t *sink, void *opaque, bool seconds)
 {
-    buf_printf(out, "# HELP %s %s\n# TYPE %s counter\n", name, help, name);
-    for (size_t i = 0; i < n; i++) {
-        pthread_mutex_lock(&flows[i]->lock);
-        uint64_t v = *(const uint64_t *)((const char *)flows[i] + field);
-        pthread_mutex_unlock(&flows[i]->lock);
-        buf_printf(out, "%s{flow=\"%s\"} %" PRIu64 "\n", name, flows[i]->name, v);
-    }
-}
-
-void mir__http_metrics(mir_flow_t *const *flows, size_t n, buf_t *out)
-{
-    counter(out, "xdc_mirror_records_total", "Records the target acknowledged.", flows, n,
-            offsetof(mir_flow_t, records));
-    counter(out, "xdc_mirror_bytes_total", "Bytes (key, value, headers) the target acknowledged.",
-            flows, n, offsetof(mir_flow_t, bytes));
-    counter(out, "xdc_mirror_skipped_loop_total",
-            "Records not mirrored because they came from the target cluster.", flows, n,
-            offsetof(mir_flow_t, skipped));
-    counter(out, "xdc_mirror_duplicates_total", "Records written to the target more than once.",
-            flows, n, offsetof(mir_flow_t, duplicates));
-    counter(out, "xdc_mirror_duplicates_avoided_total",
-            "Records the target already held at a restart or rebalance, not written again.", flows,
-            n, offsetof(mir_flow_t, duplicates_avoided));
-    counter(out, "xdc_mirror_offset_syncs_total", "Offset syncs written.", flows, n,
-            offsetof(mir_flow_t, syncs_emitted));
-    counter(out, "xdc_mirror_failures_total", "Records the target refused.", flows, n,
-            offsetof(mir_flow_t, failures));
-
-    const char *h = "xdc_mirror_replication_latency_seconds";
-    buf_printf(out, "# HELP %s Record timestamp to target acknowledgement.\n# TYPE %s histogram\n",
-               h, h);
-    for (size_t i = 0; i < n; i++) {
-        mir_flow_t *f = flows[i];
-        pthread_mutex_lock(&f->lock);
-        uint64_t cum = 0;
-        for (int b = 0; b < MIR_LAT_BUCKETS; b++) {
-            cum += f->lat_buckets[b];
-            if (b < MIR_LAT_BUCKETS - 1)
-                buf_printf(out, "%s_bucket{flow=\"%s\",le=\"%g\"} %" PRIu64 "\n", h, f->name,
-                           (double)mir_lat_bounds_ms[b] / 1000.0, cum);
-            else
-                buf_printf(out, "%s_bucket{flow=\"%s\",le=\"+Inf\"} %" PRIu64 "\n", h, f->name,
-                           cum);
-        }
-        buf_printf(out, "%s_sum{flow=\"%s\"} %.6f\n%s_count{flow=\"%s\"} %" PRIu64 "\n", h, f->name,
-                   f->lat_sum_s, h, f->name, f->lat_count);
-        pthread_mutex_unlock(&f->lock);
-    }
-
-    buf_printf(out, "# HELP xdc_mirror_lag_records Source log-end offset minus the offset after "
-                    "the last record the target holds.\n# TYPE xdc_mirror_lag_records gauge\n");
-    buf_t secs;
-    buf_init(&secs);
-    buf_printf(&secs, "# HELP xdc_mirror_lag_seconds Age of the oldest record the target does "
-                      "not hold yet.\n# TYPE xdc_mirror_lag_seconds gauge\n");
+    const mir_flows_t *fl = opaque;
     int64_t now = xdc_wall_ms();
-    for (size_t i = 0; i < n; i++) {
-        mir_flow_t *f = flows[i];
+    for (size_t i = 0; i < fl->n; i++) {
+        mir_flow_t *f = fl->v[i];
         pthread_mutex_lock(&f->lock);
         for (size_t k = 0; k < f->ntopics; k++) {
             const mir_topic_t *t = f->topics[k];
@@ -228,29 +177,98 @@ void mir__http_metrics(mir_flow_t *const *flows, size_t n, buf_t *out)
                 if (!t->parts[j])
                     continue;
                 part_lag_t l = part_lag(t->parts[j], now);
-                /* Topic names are [a-zA-Z0-9._-]: nothing to escape. */
-                buf_printf(out,
-                           "xdc_mirror_lag_records{flow=\"%s\",topic=\"%s\",partition=\"%d\"} "
-                           "%" PRId64 "\n",
-                           f->name, t->name, j, l.records);
-                buf_printf(&secs,
-                           "xdc_mirror_lag_seconds{flow=\"%s\",topic=\"%s\",partition=\"%d\"} "
-                           "%.3f\n",
-                           f->name, t->name, j, l.seconds);
+                char pn[16];
+                snprintf(pn, sizeof(pn), "%d", j);
+                const char *labels[] = {f->name, t->name, pn};
+                metrics_sample(sink, labels, seconds ? l.seconds : (double)l.records);
             }
         }
         pthread_mutex_unlock(&f->lock);
     }
-    buf_append(out, secs.data, secs.len);
-    buf_close(&secs);
-    buf_printf(out, "# HELP xdc_mirror_heartbeat_latency_seconds Latest heartbeat's end-to-end "
-                    "replication latency.\n# TYPE xdc_mirror_heartbeat_latency_seconds gauge\n");
-    for (size_t i = 0; i < n; i++) {
-        pthread_mutex_lock(&flows[i]->lock);
-        int64_t ms = flows[i]->hb_latency_ms;
-        pthread_mutex_unlock(&flows[i]->lock);
+}
+
+static void collect_lag_records(metrics_sink_t *sink, void *opaque)
+{
+    collect_lag(sink, opaque, false);
+}
+
+static void collect_lag_seconds(metrics_sink_t *sink, void *opaque)
+{
+    collect_lag(sink, opaque, true);
+}
+
+static void collect_heartbeat(metrics_sink_t *sink, void *opaque)
+{
+    const mir_flows_t *fl = opaque;
+    for (size_t i = 0; i < fl->n; i++) {
+        pthread_mutex_lock(&fl->v[i]->lock);
+        int64_t ms = fl->v[i]->hb_latency_ms;
+        pthread_mutex_unlock(&fl->v[i]->lock);
+        const char *labels[] = {fl->v[i]->name};
         if (ms >= 0)
-            buf_printf(out, "xdc_mirror_heartbeat_latency_seconds{flow=\"%s\"} %.3f\n",
-                       flows[i]->name, (double)ms / 1000.0);
+            metrics_sample(sink, labels, (double)ms / 1000.0);
     }
+}
+
+int mir__http_metrics_register(metrics_registry_t *reg, const mir_flows_t *fl)
+{
+    static const char *const flow_l[] = {"flow"};
+    static const char *const part_l[] = {"flow", "topic", "partition"};
+    static const double lat_bounds[] = {0.001, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25,
+                                        0.5,   1,     2.5,  5,     10,   30};
+    struct {
+        const char *name, *help;
+        size_t field;
+    } counters[] = {
+        {"xdc_mirror_records_total", "Records the target acknowledged.",
+         offsetof(mir_metrics_t, records)},
+        {"xdc_mirror_bytes_total", "Bytes (key, value, headers) the target acknowledged.",
+         offsetof(mir_metrics_t, bytes)},
+        {"xdc_mirror_skipped_loop_total",
+         "Records not mirrored because they came from the target cluster.",
+         offsetof(mir_metrics_t, skipped)},
+        {"xdc_mirror_duplicates_total", "Records written to the target more than once.",
+         offsetof(mir_metrics_t, duplicates)},
+        {"xdc_mirror_duplicates_avoided_total",
+         "Records the target already held at an assignment, not written again.",
+         offsetof(mir_metrics_t, duplicates_avoided)},
+        {"xdc_mirror_offset_syncs_total", "Offset syncs written.", offsetof(mir_metrics_t, syncs)},
+        {"xdc_mirror_heartbeats_total", "Heartbeats written to the source.",
+         offsetof(mir_metrics_t, heartbeats)},
+        {"xdc_mirror_failures_total", "Records the target refused.",
+         offsetof(mir_metrics_t, failures)},
+    };
+    mir_flow_t *const *flows = fl->v;
+    size_t n = fl->n;
+    for (size_t c = 0; c < sizeof(counters) / sizeof(counters[0]); c++) {
+        metrics_family_t *fam = metrics_counter(reg, counters[c].name, counters[c].help, 1, flow_l);
+        if (!fam)
+            return XDC_ESTATE;
+        for (size_t i = 0; i < n; i++) {
+            const char *v[] = {flows[i]->name};
+            *(metrics_child_t **)((char *)&flows[i]->m + counters[c].field) = metrics_child(fam, v);
+        }
+    }
+    metrics_family_t *lat =
+        metrics_histogram(reg, "xdc_mirror_replication_latency_seconds",
+                          "Record timestamp to target acknowledgement.", 1, flow_l, lat_bounds,
+                          sizeof(lat_bounds) / sizeof(lat_bounds[0]));
+    if (!lat)
+        return XDC_ESTATE;
+    for (size_t i = 0; i < n; i++) {
+        const char *v[] = {flows[i]->name};
+        flows[i]->m.latency = metrics_child(lat, v);
+    }
+    if (!metrics_collector(reg, METRICS_GAUGE, "xdc_mirror_lag_records",
+                           "Source log-end offset minus the offset after the last record the "
+                           "target holds.",
+                           3, part_l, collect_lag_records, (void *)fl) ||
+        !metrics_collector(reg, METRICS_GAUGE, "xdc_mirror_lag_seconds",
+                           "Age of the oldest record the target does not hold yet.", 3, part_l,
+                           collect_lag_seconds, (void *)fl) ||
+        !metrics_collector(reg, METRICS_GAUGE, "xdc_mirror_heartbeat_latency_seconds",
+                           "Latest heartbeat's end-to-end replication latency.", 1, flow_l,
+                           collect_heartbeat, (void *)fl))
+        return XDC_ESTATE;
+    return 0;
 }

@@ -20,6 +20,7 @@
  * The HTTP thread (mir_http.c) reads both through the flow's lock. */
 
 #include "common/buf.h"
+#include "common/metrics.h"
 #include "mirror/mir_filter.h"
 #include "mirror/mir_policy.h"
 #include "mirror/mir_sync.h"
@@ -36,10 +37,13 @@
 #define MIR_HDR_ORIGIN "xdc.origin" /* alias of the cluster the record was first produced to */
 #define MIR_HDR_SRC    "xdc.src"    /* "<source alias>:<partition>:<offset>" of this copy */
 
-/* Replication latency histogram: record timestamp to target acknowledgement.
- * Bucket i counts latencies <= mir_lat_bounds_ms[i]; the last is +Inf. */
-#define MIR_LAT_BUCKETS 14
-extern const int64_t mir_lat_bounds_ms[MIR_LAT_BUCKETS - 1];
+/* A flow's counters in the daemon's metrics registry (mir_http.c): the
+ * data thread updates them lock-free, /metrics and /v1/status read them. */
+typedef struct mir_metrics {
+    metrics_child_t *records, *bytes, *skipped, *duplicates, *duplicates_avoided, *syncs,
+        *heartbeats, *failures;
+    metrics_child_t *latency; /* record timestamp to target acknowledgement, seconds */
+} mir_metrics_t;
 
 /* One record on its way: consumed from the source, produced or skipped,
  * not yet acknowledged by the target. Kept in a per-partition FIFO because
@@ -63,17 +67,13 @@ typedef struct mir_part {
     int64_t committed_next; /* last offset committed to the source group */
     int64_t log_end;        /* source high watermark, sampled */
     int64_t caught_up_ms;   /* wall time when acked_next last reached log_end */
-    int64_t target_end;     /* target offset after the last acknowledged record */
     mir_sync_part_t sync;
     bool paused;         /* by flow control or by a failure */
     char failure[256];   /* why the target refused a record; "" when none */
     int64_t retry_at_ms; /* monotonic time to retry a failed partition */
-    /* counters */
-    bool revoked;      /* no longer assigned: freed by its last delivery report */
-    bool tail_pending; /* assigned while the target was unreadable: paused until
-                        * its start past what the target holds is known */
-    uint64_t records, bytes, skipped, duplicates, duplicates_avoided;
-    int64_t last_latency_ms; /* target ack time - record timestamp of the last record */
+    bool revoked;        /* no longer assigned: freed by its last delivery report */
+    bool tail_pending;   /* assigned while the target was unreadable: paused until
+                          * its start past what the target holds is known */
 } mir_part_t;
 
 typedef struct mir_topic {
@@ -115,7 +115,6 @@ typedef struct mir_flow {
     mir_topic_t **topics;
     size_t ntopics;
     mir_part_t *last_part; /* lookup cache of the data thread */
-    int zombies;           /* revoked partitions still waiting for reports */
     char **wanted;         /* source topics ready to mirror (remote exists), sorted */
     size_t nwanted;
     int wanted_gen; /* bumped by the topics thread when wanted changes */
@@ -124,13 +123,9 @@ typedef struct mir_flow {
     bool backpressure;     /* every partition paused: buffer.memory reached */
     int64_t hb_latency_ms; /* last heartbeat's end-to-end latency, -1 none */
     int64_t hb_at_ms;      /* wall time it arrived */
-    uint64_t records, bytes, skipped, duplicates, duplicates_avoided, syncs_emitted,
-        heartbeats_emitted, failures;
     char last_error[512];
     int64_t started_ms;
-    uint64_t lat_buckets[MIR_LAT_BUCKETS]; /* replication latency, by mir_lat_bounds_ms */
-    uint64_t lat_count;
-    double lat_sum_s;
+    mir_metrics_t m; /* set by mir__http_metrics_register() before the flow starts */
 } mir_flow_t;
 
 /* mir_flow.c */
@@ -164,6 +159,15 @@ rd_kafka_t *mir__client_new(const mir_cluster_t *c, rd_kafka_type_t type, const 
 /* mir_http.c */
 json_t *mir__http_lag(mir_flow_t *const *flows, size_t n);
 json_t *mir__http_status(mir_flow_t *const *flows, size_t n);
-void mir__http_metrics(mir_flow_t *const *flows, size_t n, buf_t *out);
+/* The daemon's flows, as the HTTP handlers and metrics collectors see them. */
+typedef struct mir_flows {
+    mir_flow_t **v;
+    size_t n;
+} mir_flows_t;
+
+/** Register the mirror's metrics in @p reg and give each flow its
+ *  children.  @param fl borrowed; must outlive @p reg.
+ *  @return 0, or XDC_ESTATE when a family cannot be registered. */
+int mir__http_metrics_register(metrics_registry_t *reg, const mir_flows_t *fl);
 
 #endif

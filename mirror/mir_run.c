@@ -12,8 +12,8 @@
 #include <string.h>
 
 typedef struct mir_daemon {
-    mir_flow_t **flows;
-    size_t nflows;
+    mir_flows_t flows;
+    metrics_registry_t *metrics;
 } mir_daemon_t;
 
 static mir_daemon_t *daemon_of(void *opaque)
@@ -25,7 +25,7 @@ static int on_lag(const http_request_t *req, http_response_t *resp, void *opaque
 {
     (void)req;
     mir_daemon_t *d = daemon_of(opaque);
-    resp->body = mir__http_lag(d->flows, d->nflows);
+    resp->body = mir__http_lag(d->flows.v, d->flows.n);
     return 0;
 }
 
@@ -34,7 +34,7 @@ static int on_lag(const http_request_t *req, http_response_t *resp, void *opaque
 static void add_status(json_t *status, void *opaque)
 {
     mir_daemon_t *d = opaque;
-    json_object_set_new(status, "flows", mir__http_status(d->flows, d->nflows));
+    json_object_set_new(status, "flows", mir__http_status(d->flows.v, d->flows.n));
 }
 
 static int on_metrics(const http_request_t *req, http_response_t *resp, void *opaque)
@@ -43,9 +43,9 @@ static int on_metrics(const http_request_t *req, http_response_t *resp, void *op
     mir_daemon_t *d = daemon_of(opaque);
     buf_t b;
     buf_init(&b);
-    mir__http_metrics(d->flows, d->nflows, &b);
+    metrics_render(d->metrics, &b);
     resp->text = xstrndup((const char *)b.data, b.len);
-    resp->content_type = "text/plain; version=0.0.4; charset=utf-8";
+    resp->content_type = METRICS_CONTENT_TYPE;
     buf_close(&b);
     return 0;
 }
@@ -66,13 +66,12 @@ static const http_route_t routes[] = {
 
 static void stop_flows(mir_daemon_t *d)
 {
-    for (size_t i = 0; i < d->nflows; i++)
-        mir__flow_stop(d->flows[i]);
-    for (size_t i = 0; i < d->nflows; i++)
-        mir__flow_free(d->flows[i]);
-    free(d->flows);
-    d->flows = NULL;
-    d->nflows = 0;
+    for (size_t i = 0; i < d->flows.n; i++)
+        mir__flow_stop(d->flows.v[i]);
+    for (size_t i = 0; i < d->flows.n; i++)
+        mir__flow_free(d->flows.v[i]);
+    free(d->flows.v);
+    d->flows = (mir_flows_t){0};
 }
 
 int mir_run(const mir_conf_t *conf, char *errbuf, size_t errlen)
@@ -84,14 +83,21 @@ int mir_run(const mir_conf_t *conf, char *errbuf, size_t errlen)
         return XDC_ECONF;
     }
     mir_daemon_t d = {0};
-    d.flows = xcalloc(conf->nflows + 1, sizeof(*d.flows));
+    d.flows.v = xcalloc(conf->nflows + 1, sizeof(*d.flows.v));
     for (size_t i = 0; i < conf->nflows; i++) {
-        d.flows[i] = mir__flow_new(conf, &conf->flows[i], errbuf, errlen);
-        if (!d.flows[i]) {
+        d.flows.v[i] = mir__flow_new(conf, &conf->flows[i], errbuf, errlen);
+        if (!d.flows.v[i]) {
             stop_flows(&d);
             return XDC_ECONF;
         }
-        d.nflows++;
+        d.flows.n++;
+    }
+    d.metrics = metrics_registry_new();
+    if (mir__http_metrics_register(d.metrics, &d.flows) < 0) {
+        xdc_errbuf(errbuf, errlen, "cannot register the mirror's metrics");
+        stop_flows(&d);
+        metrics_registry_free(d.metrics);
+        return XDC_ESTATE;
     }
     svc_conf_t sc = {
         .name = "mirror",
@@ -105,18 +111,20 @@ int mir_run(const mir_conf_t *conf, char *errbuf, size_t errlen)
     svc_t *s = svc_new(&sc, errbuf, errlen);
     if (!s) {
         stop_flows(&d);
+        metrics_registry_free(d.metrics);
         return XDC_ECONF;
     }
     int rc = 0;
-    for (size_t i = 0; i < d.nflows && rc == 0; i++)
-        rc = mir__flow_start(d.flows[i], errbuf, errlen);
+    for (size_t i = 0; i < d.flows.n && rc == 0; i++)
+        rc = mir__flow_start(d.flows.v[i], errbuf, errlen);
     if (rc == 0) {
-        if (d.nflows == 0)
+        if (d.flows.n == 0)
             log_warn("no replication flow is enabled: the mirror only serves its HTTP API");
         rc = svc_run(s);
     }
     /* Flows stop first: leaving the groups commits what the targets hold. */
     stop_flows(&d);
     svc_free(s);
+    metrics_registry_free(d.metrics);
     return rc;
 }

@@ -417,15 +417,16 @@ static void refresh(mir_flow_t *f, bool sync_configs)
     publish_wanted(f, names, n);
 }
 
-/* Source log-end offsets of the partitions assigned here, also while they
- * are paused and the consumer's own watermarks go stale. */
+/* Source log-end offsets of the paused partitions assigned here: the
+ * consumer does not fetch them, so its own watermarks (sampled by the data
+ * thread for the others) go stale. */
 static void sample_log_ends(mir_flow_t *f)
 {
     pthread_mutex_lock(&f->lock);
     rd_kafka_topic_partition_list_t *l = rd_kafka_topic_partition_list_new(8);
     for (size_t i = 0; i < f->ntopics; i++)
         for (int j = 0; j < f->topics[i]->nparts; j++)
-            if (f->topics[i]->parts[j])
+            if (f->topics[i]->parts[j] && f->topics[i]->parts[j]->paused)
                 rd_kafka_topic_partition_list_add(l, f->topics[i]->name, j)->offset =
                     RD_KAFKA_OFFSET_END;
     pthread_mutex_unlock(&f->lock);

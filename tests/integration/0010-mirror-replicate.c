@@ -198,6 +198,40 @@ static void wait_lag_zero(const char *topic, const char *remote)
     }
 }
 
+/* The value of the /metrics sample starting with @p prefix (name and
+ * labels); fails the test when there is none. */
+static double metric(const char *text, const char *prefix)
+{
+    const char *p = strstr(text, prefix);
+    CHECK(p, "no sample %s in /metrics:\n%s", prefix, text);
+    return strtod(p + strlen(prefix), NULL);
+}
+
+/* /metrics agrees with itself and with the topic: every acknowledged record
+ * counted once, each with one latency observation, lag 0 everywhere. */
+static void expect_metrics(const char *topic)
+{
+    int status = 0;
+    char *body = NULL;
+    CHECK(th_http_get(g_mirror.http_port, "/metrics", &status, &body) == 0 && status == 200,
+          "GET /metrics: %d", status);
+    double records = metric(body, "xdc_mirror_records_total{flow=\"primary->dr\"} ");
+    double count =
+        metric(body, "xdc_mirror_replication_latency_seconds_count{flow=\"primary->dr\"} ");
+    CHECK(records >= NREC && count == records, "records_total %.0f, latency count %.0f", records,
+          count);
+    CHECK(metric(body, "xdc_mirror_duplicates_total{flow=\"primary->dr\"} ") == 0,
+          "duplicates reported");
+    for (int p = 0; p < NPART; p++) {
+        char prefix[256];
+        snprintf(prefix, sizeof(prefix),
+                 "xdc_mirror_lag_records{flow=\"primary->dr\",topic=\"%s\",partition=\"%d\"} ",
+                 topic, p);
+        CHECK(metric(body, prefix) == 0, "%s/%d: lag in /metrics is not 0", topic, p);
+    }
+    free(body);
+}
+
 static void test_mirror_prefix_100k(void **state)
 {
     (void)state;
@@ -209,6 +243,8 @@ static void test_mirror_prefix_100k(void **state)
     expect_identical("orders", "primary.orders");
     wait_lag_zero("orders", "primary.orders");
     expect_offset_syncs("orders");
+
+    expect_metrics("orders");
 
     /* Heartbeats: emitted into the source, mirrored as primary.heartbeats,
      * their latency measured. */
