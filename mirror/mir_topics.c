@@ -51,21 +51,70 @@ static const char *cfg_get(const cfg_t *c, const char *name)
     return NULL;
 }
 
-/* Run an admin request and wait for its result event.
- * @return the event (caller destroys) or NULL on timeout. */
-static rd_kafka_event_t *admin_wait(rd_kafka_queue_t *q)
+/* One admin request: send it with r.o on r.q between admin_begin() and
+ * admin_end(). */
+typedef struct admin_req {
+    rd_kafka_queue_t *q;
+    rd_kafka_AdminOptions_t *o;
+} admin_req_t;
+
+static void admin_begin(admin_req_t *r, rd_kafka_t *rk, rd_kafka_admin_op_t op)
 {
-    return rd_kafka_queue_poll(q, ADMIN_TIMEOUT_MS + 1000);
+    char why[256];
+    r->q = rd_kafka_queue_new(rk);
+    r->o = rd_kafka_AdminOptions_new(rk, op);
+    rd_kafka_AdminOptions_set_request_timeout(r->o, ADMIN_TIMEOUT_MS, why, sizeof(why));
+    if (op == RD_KAFKA_ADMIN_OP_CREATETOPICS || op == RD_KAFKA_ADMIN_OP_CREATEPARTITIONS)
+        rd_kafka_AdminOptions_set_operation_timeout(r->o, ADMIN_TIMEOUT_MS, why, sizeof(why));
 }
 
-static rd_kafka_AdminOptions_t *admin_options(rd_kafka_t *rk, rd_kafka_admin_op_t op)
+/* Wait for the request's result and release @p r.
+ * @return the result event (caller destroys it), or NULL with "<what> timed
+ * out" or "<what>: <error>" in @p why. */
+static rd_kafka_event_t *admin_end(admin_req_t *r, const char *what, char *why, size_t whylen)
 {
-    rd_kafka_AdminOptions_t *o = rd_kafka_AdminOptions_new(rk, op);
-    char why[256];
-    rd_kafka_AdminOptions_set_request_timeout(o, ADMIN_TIMEOUT_MS, why, sizeof(why));
-    if (op == RD_KAFKA_ADMIN_OP_CREATETOPICS || op == RD_KAFKA_ADMIN_OP_CREATEPARTITIONS)
-        rd_kafka_AdminOptions_set_operation_timeout(o, ADMIN_TIMEOUT_MS, why, sizeof(why));
-    return o;
+    rd_kafka_event_t *ev = rd_kafka_queue_poll(r->q, ADMIN_TIMEOUT_MS + 1000);
+    if (!ev) {
+        xdc_errbuf(why, whylen, "%s timed out", what);
+    } else if (rd_kafka_event_error(ev)) {
+        xdc_errbuf(why, whylen, "%s: %s", what, rd_kafka_event_error_string(ev));
+        rd_kafka_event_destroy(ev);
+        ev = NULL;
+    }
+    rd_kafka_AdminOptions_destroy(r->o);
+    rd_kafka_queue_destroy(r->q);
+    return ev;
+}
+
+/* The one topic result of CreateTopics or CreatePartitions.
+ * @return 0 when it succeeded (*@p created) or failed with @p benign. */
+static int topic_result(const rd_kafka_topic_result_t **tr, size_t n, rd_kafka_resp_err_t benign,
+                        bool *created, const char *what, char *why, size_t whylen)
+{
+    rd_kafka_resp_err_t e = n == 1 ? rd_kafka_topic_result_error(tr[0]) : 0;
+    *created = !e;
+    if (!e || e == benign)
+        return 0;
+    xdc_errbuf(why, whylen, "%s %s: %s", what, rd_kafka_topic_result_name(tr[0]),
+               rd_kafka_topic_result_error_string(tr[0]));
+    return XDC_EKAFKA;
+}
+
+/* The single resource of a configs result, or NULL with its error in @p why. */
+static const rd_kafka_ConfigResource_t *config_result(const rd_kafka_ConfigResource_t **rs,
+                                                      size_t n, const char *what, const char *topic,
+                                                      char *why, size_t whylen)
+{
+    if (n != 1) {
+        xdc_errbuf(why, whylen, "%s %s: %zu resources in the answer", what, topic, n);
+        return NULL;
+    }
+    if (rd_kafka_ConfigResource_error(rs[0])) {
+        xdc_errbuf(why, whylen, "%s %s: %s", what, topic,
+                   rd_kafka_ConfigResource_error_string(rs[0]));
+        return NULL;
+    }
+    return rs[0];
 }
 
 /* The topic configs set on @p topic (not defaults), per DescribeConfigs.
@@ -73,40 +122,25 @@ static rd_kafka_AdminOptions_t *admin_options(rd_kafka_t *rk, rd_kafka_admin_op_
 static int describe_dynamic(rd_kafka_t *rk, const char *topic, cfg_t *out, char *why, size_t whylen)
 {
     rd_kafka_ConfigResource_t *res = rd_kafka_ConfigResource_new(RD_KAFKA_RESOURCE_TOPIC, topic);
-    rd_kafka_queue_t *q = rd_kafka_queue_new(rk);
-    rd_kafka_AdminOptions_t *o = admin_options(rk, RD_KAFKA_ADMIN_OP_DESCRIBECONFIGS);
-    rd_kafka_DescribeConfigs(rk, &res, 1, o, q);
-    rd_kafka_event_t *ev = admin_wait(q);
-    int rc = XDC_EKAFKA;
-    if (!ev) {
-        xdc_errbuf(why, whylen, "DescribeConfigs timed out");
-    } else if (rd_kafka_event_error(ev)) {
-        xdc_errbuf(why, whylen, "DescribeConfigs: %s", rd_kafka_event_error_string(ev));
-    } else {
-        size_t nres;
-        const rd_kafka_ConfigResource_t **rs = rd_kafka_DescribeConfigs_result_resources(
-            rd_kafka_event_DescribeConfigs_result(ev), &nres);
-        if (nres == 1 && rd_kafka_ConfigResource_error(rs[0])) {
-            xdc_errbuf(why, whylen, "DescribeConfigs %s: %s", topic,
-                       rd_kafka_ConfigResource_error_string(rs[0]));
-        } else if (nres == 1) {
-            size_t n;
-            const rd_kafka_ConfigEntry_t **es = rd_kafka_ConfigResource_configs(rs[0], &n);
-            for (size_t i = 0; i < n; i++)
-                if (rd_kafka_ConfigEntry_source(es[i]) ==
-                        RD_KAFKA_CONFIG_SOURCE_DYNAMIC_TOPIC_CONFIG &&
-                    !rd_kafka_ConfigEntry_is_sensitive(es[i]))
-                    cfg_add(out, rd_kafka_ConfigEntry_name(es[i]),
-                            rd_kafka_ConfigEntry_value(es[i]));
-            rc = 0;
-        }
-    }
-    if (ev)
-        rd_kafka_event_destroy(ev);
-    rd_kafka_AdminOptions_destroy(o);
-    rd_kafka_queue_destroy(q);
+    admin_req_t r;
+    admin_begin(&r, rk, RD_KAFKA_ADMIN_OP_DESCRIBECONFIGS);
+    rd_kafka_DescribeConfigs(rk, &res, 1, r.o, r.q);
+    rd_kafka_event_t *ev = admin_end(&r, "DescribeConfigs", why, whylen);
     rd_kafka_ConfigResource_destroy(res);
-    return rc;
+    if (!ev)
+        return XDC_EKAFKA;
+    size_t nres, n;
+    const rd_kafka_ConfigResource_t **rs =
+        rd_kafka_DescribeConfigs_result_resources(rd_kafka_event_DescribeConfigs_result(ev), &nres);
+    const rd_kafka_ConfigResource_t *one =
+        config_result(rs, nres, "DescribeConfigs", topic, why, whylen);
+    const rd_kafka_ConfigEntry_t **es = one ? rd_kafka_ConfigResource_configs(one, &n) : NULL;
+    for (size_t i = 0; es && i < n; i++)
+        if (rd_kafka_ConfigEntry_source(es[i]) == RD_KAFKA_CONFIG_SOURCE_DYNAMIC_TOPIC_CONFIG &&
+            !rd_kafka_ConfigEntry_is_sensitive(es[i]))
+            cfg_add(out, rd_kafka_ConfigEntry_name(es[i]), rd_kafka_ConfigEntry_value(es[i]));
+    rd_kafka_event_destroy(ev);
+    return one ? 0 : XDC_EKAFKA;
 }
 
 /* The source's topic configs the target should have: set ones minus
@@ -133,35 +167,23 @@ static int create_topic(mir_flow_t *f, rd_kafka_t *rk, const char *topic, int pa
     }
     for (size_t i = 0; configs && i < configs->n; i++)
         rd_kafka_NewTopic_set_config(nt, configs->names[i], configs->values[i]);
-    rd_kafka_queue_t *q = rd_kafka_queue_new(rk);
-    rd_kafka_AdminOptions_t *o = admin_options(rk, RD_KAFKA_ADMIN_OP_CREATETOPICS);
-    rd_kafka_CreateTopics(rk, &nt, 1, o, q);
-    rd_kafka_event_t *ev = admin_wait(q);
-    int rc = XDC_EKAFKA;
-    if (!ev) {
-        xdc_errbuf(why, whylen, "CreateTopics timed out");
-    } else if (rd_kafka_event_error(ev)) {
-        xdc_errbuf(why, whylen, "CreateTopics: %s", rd_kafka_event_error_string(ev));
-    } else {
-        size_t n;
-        const rd_kafka_topic_result_t **tr =
-            rd_kafka_CreateTopics_result_topics(rd_kafka_event_CreateTopics_result(ev), &n);
-        rd_kafka_resp_err_t e = n == 1 ? rd_kafka_topic_result_error(tr[0]) : 0;
-        if (!e || e == RD_KAFKA_RESP_ERR_TOPIC_ALREADY_EXISTS) {
-            rc = 0;
-            if (!e)
-                log_info("[%s] created %s with %d partition(s), %zu config(s)", f->name, topic,
-                         partitions, configs ? configs->n : 0);
-        } else {
-            xdc_errbuf(why, whylen, "CreateTopics %s: %s", topic,
-                       rd_kafka_topic_result_error_string(tr[0]));
-        }
-    }
-    if (ev)
-        rd_kafka_event_destroy(ev);
-    rd_kafka_AdminOptions_destroy(o);
-    rd_kafka_queue_destroy(q);
+    admin_req_t r;
+    admin_begin(&r, rk, RD_KAFKA_ADMIN_OP_CREATETOPICS);
+    rd_kafka_CreateTopics(rk, &nt, 1, r.o, r.q);
+    rd_kafka_event_t *ev = admin_end(&r, "CreateTopics", why, whylen);
     rd_kafka_NewTopic_destroy(nt);
+    if (!ev)
+        return XDC_EKAFKA;
+    size_t n;
+    bool created;
+    const rd_kafka_topic_result_t **tr =
+        rd_kafka_CreateTopics_result_topics(rd_kafka_event_CreateTopics_result(ev), &n);
+    int rc = topic_result(tr, n, RD_KAFKA_RESP_ERR_TOPIC_ALREADY_EXISTS, &created, "CreateTopics",
+                          why, whylen);
+    rd_kafka_event_destroy(ev);
+    if (!rc && created)
+        log_info("[%s] created %s with %d partition(s), %zu config(s)", f->name, topic, partitions,
+                 configs ? configs->n : 0);
     return rc;
 }
 
@@ -174,35 +196,23 @@ static int create_partitions(mir_flow_t *f, const char *topic, int total, char *
         xdc_errbuf(why, whylen, "%s", err);
         return XDC_EKAFKA;
     }
-    rd_kafka_queue_t *q = rd_kafka_queue_new(f->tgt_admin);
-    rd_kafka_AdminOptions_t *o = admin_options(f->tgt_admin, RD_KAFKA_ADMIN_OP_CREATEPARTITIONS);
-    rd_kafka_CreatePartitions(f->tgt_admin, &np, 1, o, q);
-    rd_kafka_event_t *ev = admin_wait(q);
-    int rc = XDC_EKAFKA;
-    if (!ev) {
-        xdc_errbuf(why, whylen, "CreatePartitions timed out");
-    } else if (rd_kafka_event_error(ev)) {
-        xdc_errbuf(why, whylen, "CreatePartitions: %s", rd_kafka_event_error_string(ev));
-    } else {
-        size_t n;
-        const rd_kafka_topic_result_t **tr =
-            rd_kafka_CreatePartitions_result_topics(rd_kafka_event_CreatePartitions_result(ev), &n);
-        rd_kafka_resp_err_t e = n == 1 ? rd_kafka_topic_result_error(tr[0]) : 0;
-        /* INVALID_PARTITIONS: someone (another instance) got there first. */
-        if (!e || e == RD_KAFKA_RESP_ERR_INVALID_PARTITIONS) {
-            rc = 0;
-            if (!e)
-                log_info("[%s] %s now has %d partitions", f->name, topic, total);
-        } else {
-            xdc_errbuf(why, whylen, "CreatePartitions %s: %s", topic,
-                       rd_kafka_topic_result_error_string(tr[0]));
-        }
-    }
-    if (ev)
-        rd_kafka_event_destroy(ev);
-    rd_kafka_AdminOptions_destroy(o);
-    rd_kafka_queue_destroy(q);
+    admin_req_t r;
+    admin_begin(&r, f->tgt_admin, RD_KAFKA_ADMIN_OP_CREATEPARTITIONS);
+    rd_kafka_CreatePartitions(f->tgt_admin, &np, 1, r.o, r.q);
+    rd_kafka_event_t *ev = admin_end(&r, "CreatePartitions", why, whylen);
     rd_kafka_NewPartitions_destroy(np);
+    if (!ev)
+        return XDC_EKAFKA;
+    size_t n;
+    bool created;
+    /* INVALID_PARTITIONS: another instance got there first. */
+    const rd_kafka_topic_result_t **tr =
+        rd_kafka_CreatePartitions_result_topics(rd_kafka_event_CreatePartitions_result(ev), &n);
+    int rc = topic_result(tr, n, RD_KAFKA_RESP_ERR_INVALID_PARTITIONS, &created, "CreatePartitions",
+                          why, whylen);
+    rd_kafka_event_destroy(ev);
+    if (!rc && created)
+        log_info("[%s] %s now has %d partitions", f->name, topic, total);
     return rc;
 }
 
@@ -212,31 +222,19 @@ static int alter_configs(mir_flow_t *f, const char *topic, const cfg_t *want, ch
     rd_kafka_ConfigResource_t *res = rd_kafka_ConfigResource_new(RD_KAFKA_RESOURCE_TOPIC, topic);
     for (size_t i = 0; i < want->n; i++)
         rd_kafka_ConfigResource_set_config(res, want->names[i], want->values[i]);
-    rd_kafka_queue_t *q = rd_kafka_queue_new(f->tgt_admin);
-    rd_kafka_AdminOptions_t *o = admin_options(f->tgt_admin, RD_KAFKA_ADMIN_OP_ALTERCONFIGS);
-    rd_kafka_AlterConfigs(f->tgt_admin, &res, 1, o, q);
-    rd_kafka_event_t *ev = admin_wait(q);
-    int rc = XDC_EKAFKA;
-    if (!ev) {
-        xdc_errbuf(why, whylen, "AlterConfigs timed out");
-    } else if (rd_kafka_event_error(ev)) {
-        xdc_errbuf(why, whylen, "AlterConfigs: %s", rd_kafka_event_error_string(ev));
-    } else {
-        size_t n;
-        const rd_kafka_ConfigResource_t **rs =
-            rd_kafka_AlterConfigs_result_resources(rd_kafka_event_AlterConfigs_result(ev), &n);
-        if (n == 1 && rd_kafka_ConfigResource_error(rs[0]))
-            xdc_errbuf(why, whylen, "AlterConfigs %s: %s", topic,
-                       rd_kafka_ConfigResource_error_string(rs[0]));
-        else
-            rc = 0;
-    }
-    if (ev)
-        rd_kafka_event_destroy(ev);
-    rd_kafka_AdminOptions_destroy(o);
-    rd_kafka_queue_destroy(q);
+    admin_req_t r;
+    admin_begin(&r, f->tgt_admin, RD_KAFKA_ADMIN_OP_ALTERCONFIGS);
+    rd_kafka_AlterConfigs(f->tgt_admin, &res, 1, r.o, r.q);
+    rd_kafka_event_t *ev = admin_end(&r, "AlterConfigs", why, whylen);
     rd_kafka_ConfigResource_destroy(res);
-    return rc;
+    if (!ev)
+        return XDC_EKAFKA;
+    size_t n;
+    const rd_kafka_ConfigResource_t **rs =
+        rd_kafka_AlterConfigs_result_resources(rd_kafka_event_AlterConfigs_result(ev), &n);
+    const rd_kafka_ConfigResource_t *one = config_result(rs, n, "AlterConfigs", topic, why, whylen);
+    rd_kafka_event_destroy(ev);
+    return one ? 0 : XDC_EKAFKA;
 }
 
 /* @return the partition count of @p topic on @p rk's cluster, 0 when it
