@@ -26,10 +26,8 @@
 #include <sys/stat.h>
 #include <jansson.h>
 #include <librdkafka/rdkafka.h>
-#include <pthread.h>
 #include <signal.h>
 #include <stdbool.h>
-#include <stdatomic.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -89,34 +87,13 @@ static void start_mirror(const char *extra)
     th_mirror_start(&g_mirror, g_dir, conf);
 }
 
-static int64_t sum_ends(const char *bootstrap, const char *topic, int n)
-{
-    int64_t ends[64] = {0}, sum = 0;
-    th_kafka_end_offsets(bootstrap, topic, ends, n);
-    for (int i = 0; i < n; i++)
-        sum += ends[i];
-    return sum;
-}
-
 /* Wait until @p remote on the target holds @p want records in all. */
 static void wait_replicated(const char *remote, int nparts, int64_t want, int timeout_ms)
 {
-    struct timespec t0;
-    clock_gettime(CLOCK_MONOTONIC, &t0);
-    int64_t have = 0;
-    for (;;) {
-        if (th_kafka_partitions(g_dr.bootstrap, remote) >= nparts) {
-            have = sum_ends(g_dr.bootstrap, remote, nparts);
-            if (have >= want)
-                return;
-        }
-        struct timespec t;
-        clock_gettime(CLOCK_MONOTONIC, &t);
-        if ((t.tv_sec - t0.tv_sec) * 1000 + (t.tv_nsec - t0.tv_nsec) / 1000000 > timeout_ms)
-            fail_msg("%s holds %" PRId64 " of %" PRId64 " records after %d ms; mirror log:\n%s",
-                     remote, have, want, timeout_ms, th_mirror_log(&g_mirror));
-        usleep(200 * 1000);
-    }
+    int64_t have;
+    CHECK(th_kafka_wait_count(g_dr.bootstrap, remote, nparts, want, timeout_ms, &have) == 0,
+          "%s holds %" PRId64 " of %" PRId64 " records after %d ms; mirror log:\n%s", remote, have,
+          want, timeout_ms, th_mirror_log(&g_mirror));
 }
 
 static void expect_identical(const char *topic, const char *remote)
@@ -314,42 +291,6 @@ static void wait_assigned(const char *topic, int n)
     }
 }
 
-typedef struct load {
-    const char *bootstrap;
-    atomic_bool stop;
-    long produced;
-    char error[256];
-} load_t;
-
-static void *load_main(void *arg)
-{
-    load_t *l = arg;
-    char why[512];
-    rd_kafka_conf_t *c = rd_kafka_conf_new();
-    rd_kafka_conf_set(c, "bootstrap.servers", l->bootstrap, why, sizeof(why));
-    rd_kafka_conf_set(c, "linger.ms", "5", why, sizeof(why));
-    rd_kafka_t *rk = rd_kafka_new(RD_KAFKA_PRODUCER, c, why, sizeof(why));
-    if (!rk) {
-        snprintf(l->error, sizeof(l->error), "%.200s", why);
-        return NULL;
-    }
-    char val[200];
-    memset(val, 'x', sizeof(val));
-    while (!atomic_load(&l->stop)) {
-        for (int i = 0; i < 40; i++) {
-            if (rd_kafka_producev(rk, RD_KAFKA_V_TOPIC("metrics"),
-                                  RD_KAFKA_V_PARTITION((int32_t)(l->produced % NPART)),
-                                  RD_KAFKA_V_VALUE(val, sizeof(val)),
-                                  RD_KAFKA_V_MSGFLAGS(RD_KAFKA_MSG_F_COPY), RD_KAFKA_V_END) == 0)
-                l->produced++;
-        }
-        rd_kafka_poll(rk, 10);
-    }
-    rd_kafka_flush(rk, 30000);
-    rd_kafka_destroy(rk);
-    return NULL;
-}
-
 static void test_mirror_lag_tracks_log_ends(void **state)
 {
     (void)state;
@@ -357,10 +298,7 @@ static void test_mirror_lag_tracks_log_ends(void **state)
     start_mirror(NULL);
     wait_replicated("primary.metrics", NPART, 0, th_ms(30000));
     wait_assigned("metrics", NPART);
-    load_t l = {.bootstrap = g_primary.bootstrap};
-    atomic_init(&l.stop, false);
-    pthread_t th;
-    CHECK(pthread_create(&th, NULL, load_main, &l) == 0, "no load thread");
+    th_kafka_load_t *l = th_kafka_load_start(g_primary.bootstrap, "metrics", NPART, 200, 40);
     /* While records arrive at ~4,000/s: what the mirror reports lies between
      * log ends sampled before and after the request. The mirror's view of the
      * source's log end may trail by one sampling period (500 ms). */
@@ -401,11 +339,9 @@ static void test_mirror_lag_tracks_log_ends(void **state)
         }
         json_decref(j);
     }
-    atomic_store(&l.stop, true);
-    pthread_join(th, NULL);
-    CHECK(l.error[0] == '\0', "load producer: %s", l.error);
+    long produced = th_kafka_load_stop(l);
     CHECK(samples >= NPART * 5, "only %d partition samples", samples);
-    CHECK(l.produced > 1000, "load produced only %ld records", l.produced);
+    CHECK(produced > 1000, "load produced only %ld records", produced);
     wait_lag_zero("metrics", "primary.metrics");
 }
 

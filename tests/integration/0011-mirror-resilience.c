@@ -23,9 +23,7 @@
 #include <inttypes.h>
 #include <jansson.h>
 #include <librdkafka/rdkafka.h>
-#include <pthread.h>
 #include <signal.h>
-#include <stdatomic.h>
 #include <stdbool.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -94,29 +92,13 @@ static int64_t now_ms(void)
     return (int64_t)t.tv_sec * 1000 + t.tv_nsec / 1000000;
 }
 
-static int64_t sum_ends(const char *bootstrap, const char *topic, int n)
-{
-    int64_t ends[64] = {0}, sum = 0;
-    th_kafka_end_offsets(bootstrap, topic, ends, n);
-    for (int i = 0; i < n; i++)
-        sum += ends[i];
-    return sum;
-}
-
 static void wait_count(const char *bootstrap, const char *topic, int nparts, int64_t want,
                        int timeout_ms, th_mirror_t *m)
 {
-    int64_t deadline = now_ms() + timeout_ms, have = 0;
-    for (;;) {
-        if (th_kafka_partitions(bootstrap, topic) >= nparts) {
-            have = sum_ends(bootstrap, topic, nparts);
-            if (have >= want)
-                return;
-        }
-        CHECK(now_ms() < deadline, "%s holds %" PRId64 " of %" PRId64 " records; mirror log:\n%s",
-              topic, have, want, m && m->proc ? th_mirror_log(m) : "(not running)");
-        usleep(200 * 1000);
-    }
+    int64_t have;
+    CHECK(th_kafka_wait_count(bootstrap, topic, nparts, want, timeout_ms, &have) == 0,
+          "%s holds %" PRId64 " of %" PRId64 " records; mirror log:\n%s", topic, have, want,
+          m && m->proc ? th_mirror_log(m) : "(not running)");
 }
 
 static void compare(const char *topic, const char *remote, th_mirror_check_t *c)
@@ -158,50 +140,6 @@ static int assigned(th_mirror_t *m, const char *topic)
 
 /* --- target down under load ----------------------------------------------- */
 
-typedef struct load {
-    const char *bootstrap;
-    const char *topic;
-    atomic_bool stop;
-    atomic_long produced;
-    char error[256];
-} load_t;
-
-static void *load_main(void *arg)
-{
-    load_t *l = arg;
-    char why[512];
-    rd_kafka_conf_t *c = rd_kafka_conf_new();
-    rd_kafka_conf_set(c, "bootstrap.servers", l->bootstrap, why, sizeof(why));
-    rd_kafka_conf_set(c, "linger.ms", "10", why, sizeof(why));
-    rd_kafka_conf_set(c, "enable.idempotence", "true", why, sizeof(why));
-    rd_kafka_t *rk = rd_kafka_new(RD_KAFKA_PRODUCER, c, why, sizeof(why));
-    if (!rk) {
-        snprintf(l->error, sizeof(l->error), "%.200s", why);
-        return NULL;
-    }
-    char val[1024];
-    for (size_t i = 0; i < sizeof(val); i++)
-        val[i] = (char)('a' + i % 26);
-    while (!atomic_load(&l->stop)) {
-        /* ~2 MB/s: 20 records of 1 KiB every 10 ms */
-        for (int i = 0; i < 20; i++) {
-            long seq = atomic_load(&l->produced);
-            char key[32];
-            int klen = snprintf(key, sizeof(key), "k-%ld", seq);
-            if (rd_kafka_producev(
-                    rk, RD_KAFKA_V_TOPIC(l->topic), RD_KAFKA_V_PARTITION((int32_t)(seq % NPART)),
-                    RD_KAFKA_V_KEY(key, (size_t)klen), RD_KAFKA_V_VALUE(val, sizeof(val)),
-                    RD_KAFKA_V_MSGFLAGS(RD_KAFKA_MSG_F_COPY), RD_KAFKA_V_END) == 0)
-                atomic_fetch_add(&l->produced, 1);
-        }
-        rd_kafka_poll(rk, 10);
-    }
-    if (rd_kafka_flush(rk, 30000))
-        snprintf(l->error, sizeof(l->error), "load producer did not flush");
-    rd_kafka_destroy(rk);
-    return NULL;
-}
-
 static long rss_kb(th_proc_t *p)
 {
     char path[64];
@@ -222,11 +160,7 @@ static void test_mirror_target_down_30s(void **state)
     th_kafka_create_topic(g_primary.bootstrap, "stream", NPART, NULL);
     th_mirror_start(&g_m1, g_dir, mirror_conf("buffer.memory = 16777216\n"));
     wait_count(g_dr.bootstrap, "primary.stream", NPART, 0, th_ms(30000), &g_m1);
-    load_t l = {.bootstrap = g_primary.bootstrap, .topic = "stream"};
-    atomic_init(&l.stop, false);
-    atomic_init(&l.produced, 0);
-    pthread_t th;
-    CHECK(pthread_create(&th, NULL, load_main, &l) == 0, "no load thread");
+    th_kafka_load_t *l = th_kafka_load_start(g_primary.bootstrap, "stream", NPART, 1024, 20);
     /* The outage starts while records flow through the mirror. */
     wait_count(g_dr.bootstrap, "primary.stream", NPART, 4000, th_ms(30000), &g_m1);
     long base = rss_kb(g_m1.proc);
@@ -238,17 +172,14 @@ static void test_mirror_target_down_30s(void **state)
         if (r > peak)
             peak = r;
     }
-    long during = atomic_load(&l.produced);
+    long during = th_kafka_load_produced(l);
     json_t *st = th_http_get_json(g_m1.http_port, "/v1/status");
     json_t *paused = json_object_get(json_array_get(json_object_get(st, "flows"), 0), "paused");
     size_t npaused = json_array_size(paused);
     json_decref(st);
     th_broker_restart(&g_dr);
     usleep(3000 * 1000);
-    atomic_store(&l.stop, true);
-    pthread_join(th, NULL);
-    CHECK(l.error[0] == '\0', "%s", l.error);
-    long total = atomic_load(&l.produced);
+    long total = th_kafka_load_stop(l);
     print_message("RSS %ld kB before the outage, peak %ld kB during it; %ld records produced "
                   "(%ld by the end of the outage), %zu partitions paused\n",
                   base, peak, total, during, npaused);
@@ -270,21 +201,14 @@ static void test_mirror_kill9_nothing_missing(void **state)
      * offsets were not committed yet. */
     th_mirror_start(&g_m1, g_dir, mirror_conf("offset.flush.interval.ms = 2000\n"));
     wait_count(g_dr.bootstrap, "primary.events", NPART, 0, th_ms(30000), &g_m1);
-    load_t l = {.bootstrap = g_primary.bootstrap, .topic = "events"};
-    atomic_init(&l.stop, false);
-    atomic_init(&l.produced, 0);
-    pthread_t th;
-    CHECK(pthread_create(&th, NULL, load_main, &l) == 0, "no load thread");
+    th_kafka_load_t *l = th_kafka_load_start(g_primary.bootstrap, "events", NPART, 1024, 20);
     usleep(4000 * 1000);
-    int64_t before = sum_ends(g_dr.bootstrap, "primary.events", NPART);
+    int64_t before = th_kafka_end_sum(g_dr.bootstrap, "primary.events", NPART);
     CHECK(th_mirror_stop(&g_m1, SIGKILL) == -SIGKILL, "mirror was not killed");
     usleep(1000 * 1000);
     th_mirror_restart(&g_m1);
     usleep(3000 * 1000);
-    atomic_store(&l.stop, true);
-    pthread_join(th, NULL);
-    CHECK(l.error[0] == '\0', "%s", l.error);
-    long total = atomic_load(&l.produced);
+    long total = th_kafka_load_stop(l);
     wait_count(g_dr.bootstrap, "primary.events", NPART, total, th_ms(60000), &g_m1);
     usleep(1000 * 1000); /* anything written twice would land by now */
     th_mirror_check_t c;
@@ -366,8 +290,8 @@ static void test_mirror_active_active_no_loop(void **state)
     wait_count(g_primary.bootstrap, "accounts", 4, 2 * n, th_ms(60000), &g_m1);
     wait_count(g_dr.bootstrap, "accounts", 4, 2 * n, th_ms(60000), &g_m1);
     usleep(4000 * 1000); /* a loop would show up as growth by now */
-    int64_t p = sum_ends(g_primary.bootstrap, "accounts", 4);
-    int64_t d = sum_ends(g_dr.bootstrap, "accounts", 4);
+    int64_t p = th_kafka_end_sum(g_primary.bootstrap, "accounts", 4);
+    int64_t d = th_kafka_end_sum(g_dr.bootstrap, "accounts", 4);
     CHECK(p == 2 * n && d == 2 * n, "records looped: primary %" PRId64 ", dr %" PRId64, p, d);
     th_recs_t rp = {0}, rd = {0};
     th_kafka_consume_all(g_primary.bootstrap, "accounts", &rp, th_ms(30000));

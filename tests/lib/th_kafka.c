@@ -11,6 +11,9 @@
 
 #include <errno.h>
 #include <inttypes.h>
+#include <pthread.h>
+#include <stdatomic.h>
+#include <unistd.h>
 #include <librdkafka/rdkafka.h>
 #include <stdbool.h>
 #include <stdio.h>
@@ -1088,4 +1091,127 @@ void th_recs_compare_mirrored(const th_recs_t *src, const th_recs_t *dst, const 
     }
     free(si);
     free(di);
+}
+
+/* --- load and waiting ------------------------------------------------ */
+
+int64_t th_kafka_end_sum(const char *bootstrap, const char *topic, int n)
+{
+    int64_t *ends = xcalloc((size_t)n, sizeof(*ends)), sum = 0;
+    th_kafka_end_offsets(bootstrap, topic, ends, n);
+    for (int i = 0; i < n; i++)
+        sum += ends[i];
+    free(ends);
+    return sum;
+}
+
+static int64_t mono_ms(void)
+{
+    struct timespec t;
+    clock_gettime(CLOCK_MONOTONIC, &t);
+    return (int64_t)t.tv_sec * 1000 + t.tv_nsec / 1000000;
+}
+
+int th_kafka_wait_count(const char *bootstrap, const char *topic, int nparts, int64_t want,
+                        int timeout_ms, int64_t *have)
+{
+    int64_t deadline = mono_ms() + timeout_ms, n = 0;
+    for (;;) {
+        if (th_kafka_partitions(bootstrap, topic) >= nparts) {
+            n = th_kafka_end_sum(bootstrap, topic, nparts);
+            if (n >= want)
+                break;
+        }
+        if (mono_ms() > deadline)
+            break;
+        usleep(200 * 1000);
+    }
+    if (have)
+        *have = n;
+    return n >= want ? 0 : -ETIMEDOUT;
+}
+
+struct th_kafka_load {
+    char bootstrap[256];
+    char topic[256];
+    int partitions;
+    size_t value_len;
+    int per_10ms;
+    pthread_t thread;
+    atomic_bool stop;
+    atomic_long produced;
+    char error[512]; /* set by the thread; read after the join */
+};
+
+static void *load_main(void *arg)
+{
+    th_kafka_load_t *l = arg;
+    char why[512];
+    rd_kafka_conf_t *c = rd_kafka_conf_new();
+    rd_kafka_conf_set(c, "bootstrap.servers", l->bootstrap, why, sizeof(why));
+    rd_kafka_conf_set(c, "linger.ms", "10", why, sizeof(why));
+    rd_kafka_conf_set(c, "enable.idempotence", "true", why, sizeof(why));
+    rd_kafka_t *rk = rd_kafka_new(RD_KAFKA_PRODUCER, c, why, sizeof(why));
+    if (!rk) {
+        snprintf(l->error, sizeof(l->error), "load producer: %.400s", why);
+        return NULL;
+    }
+    char *val = xmalloc(l->value_len);
+    for (size_t i = 0; i < l->value_len; i++)
+        val[i] = (char)('a' + i % 26);
+    while (!atomic_load(&l->stop)) {
+        for (int i = 0; i < l->per_10ms; i++) {
+            long seq = atomic_load(&l->produced);
+            char key[32];
+            int klen = snprintf(key, sizeof(key), "k-%ld", seq);
+            if (rd_kafka_producev(rk, RD_KAFKA_V_TOPIC(l->topic),
+                                  RD_KAFKA_V_PARTITION((int32_t)(seq % l->partitions)),
+                                  RD_KAFKA_V_KEY(key, (size_t)klen),
+                                  RD_KAFKA_V_VALUE(val, l->value_len),
+                                  RD_KAFKA_V_MSGFLAGS(RD_KAFKA_MSG_F_COPY), RD_KAFKA_V_END) == 0)
+                atomic_fetch_add(&l->produced, 1);
+        }
+        rd_kafka_poll(rk, 10);
+    }
+    if (rd_kafka_flush(rk, th_ms(30000)) != RD_KAFKA_RESP_ERR_NO_ERROR)
+        snprintf(l->error, sizeof(l->error), "load producer: records left unacknowledged");
+    free(val);
+    rd_kafka_destroy(rk);
+    return NULL;
+}
+
+th_kafka_load_t *th_kafka_load_start(const char *bootstrap, const char *topic, int partitions,
+                                     size_t value_len, int per_10ms)
+{
+    th_kafka_load_t *l = xcalloc(1, sizeof(*l));
+    snprintf(l->bootstrap, sizeof(l->bootstrap), "%s", bootstrap);
+    snprintf(l->topic, sizeof(l->topic), "%s", topic);
+    l->partitions = partitions;
+    l->value_len = value_len;
+    l->per_10ms = per_10ms;
+    atomic_init(&l->stop, false);
+    atomic_init(&l->produced, 0);
+    if (pthread_create(&l->thread, NULL, load_main, l) != 0) {
+        free(l);
+        fail_msg("cannot start the load thread");
+    }
+    return l;
+}
+
+long th_kafka_load_produced(th_kafka_load_t *l)
+{
+    return atomic_load(&l->produced);
+}
+
+long th_kafka_load_stop(th_kafka_load_t *l)
+{
+    atomic_store(&l->stop, true);
+    pthread_join(l->thread, NULL);
+    long n = atomic_load(&l->produced);
+    char error[512];
+    snprintf(error, sizeof(error), "%s", l->error);
+    free(l);
+    if (error[0])
+        fail_msg("%s", error);
+    return n;
 }

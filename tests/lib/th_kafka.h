@@ -155,4 +155,32 @@ typedef struct th_mirror_check {
 void th_recs_compare_mirrored(const th_recs_t *src, const th_recs_t *dst, const char *source_alias,
                               const char *origin_alias, th_mirror_check_t *out);
 
+/* --- load and waiting ------------------------------------------------ */
+
+/** Sum of the high watermarks of partitions 0 .. @p n - 1. */
+int64_t th_kafka_end_sum(const char *bootstrap, const char *topic, int n);
+
+/** Wait until @p topic has at least @p nparts partitions holding @p want
+ *  records in all. Does not fail the test, so the caller can add context.
+ *  @param have out, may be NULL: the records found last.
+ *  @return 0, or -ETIMEDOUT after @p timeout_ms (not scaled). */
+int th_kafka_wait_count(const char *bootstrap, const char *topic, int nparts, int64_t want,
+                        int timeout_ms, int64_t *have);
+
+/* A producer thread writing to @p topic until stopped: about @p per_10ms
+ * records of @p value_len bytes every 10 ms, record seq to partition
+ * seq % partitions with key "k-<seq>", idempotent, acks=all. */
+typedef struct th_kafka_load th_kafka_load_t;
+
+/** Start a load.  @return the load (stop it with th_kafka_load_stop()). */
+th_kafka_load_t *th_kafka_load_start(const char *bootstrap, const char *topic, int partitions,
+                                     size_t value_len, int per_10ms);
+
+/** @return records accepted so far (acknowledged after th_kafka_load_stop()). */
+long th_kafka_load_produced(th_kafka_load_t *l);
+
+/** Stop, flush and free @p l; fails the test unless every record was
+ *  acknowledged.  @return the number of records produced. */
+long th_kafka_load_stop(th_kafka_load_t *l);
+
 #endif
