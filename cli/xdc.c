@@ -9,6 +9,7 @@
 
 static const cli_cmd_t commands[] = {
     {"config", "check properties files and print the configuration reference", cli_config},
+    {"lag", "print a running mirror's replication lag per partition (GET /v1/lag)", cli_lag},
 };
 
 int cli_usage_error(const char *fmt, ...)

@@ -291,6 +291,78 @@ static void wait_assigned(const char *topic, int n)
     }
 }
 
+/* `xdc lag` against the running mirror, once its lag reached 0 on @p topic:
+ * the table has one row per partition that agrees with the source's log
+ * ends, --json --flow gives the same numbers, an unknown flow fails. */
+static void expect_lag_cli(const char *topic, const char *remote)
+{
+    char url[64], *out = NULL, *err = NULL;
+    int status = -1, rows = 0;
+    int64_t ends[NPART];
+
+    th_kafka_end_offsets(g_primary.bootstrap, topic, ends, NPART);
+    snprintf(url, sizeof(url), "http://127.0.0.1:%d", g_mirror.http_port);
+    const char *table[] = {th_bin("xdc"), "lag", "--url", url, NULL};
+    CHECK(th_run_split(table, th_ms(20000), &status, &out, &err) == 0 && status == 0,
+          "xdc lag: exit %d: %s", status, err);
+    /* Heartbeats keep arriving, so the flow's total may not be 0. */
+    CHECK(strncmp(out, "primary->dr: ", 13) == 0 && strstr(out, " partitions, lag "),
+          "xdc lag: flow line: %s", out);
+    CHECK(strstr(out, "TOPIC") && strstr(out, "REPLICATED") && strstr(out, "LAG S"),
+          "xdc lag: no header: %s", out);
+    for (char *line = strtok(out, "\n"); line; line = strtok(NULL, "\n")) {
+        char t[128], r[128], state[64];
+        long long leo, rep, lag;
+        int pn;
+        double secs;
+        if (sscanf(line, " %127s %d %127s %lld %lld %lld %lf %63s", t, &pn, r, &leo, &rep, &lag,
+                   &secs, state) != 8 ||
+            strcmp(t, topic) != 0)
+            continue;
+        CHECK(pn >= 0 && pn < NPART && strcmp(r, remote) == 0 && leo == ends[pn] &&
+                  rep == ends[pn] - 1 && lag == 0 && secs == 0 && strcmp(state, "ok") == 0,
+              "xdc lag: row '%s', source log end %" PRId64, line,
+              ends[pn < 0 || pn >= NPART ? 0 : pn]);
+        rows++;
+    }
+    CHECK(rows == NPART, "xdc lag: %d rows for %s", rows, topic);
+    free(out);
+    free(err);
+
+    const char *json[] = {th_bin("xdc"), "lag",    "--url",       url,
+                          "--json",      "--flow", "primary->dr", NULL};
+    CHECK(th_run_split(json, th_ms(20000), &status, &out, &err) == 0 && status == 0,
+          "xdc lag --json: exit %d: %s", status, err);
+    json_t *j = json_loads(out, 0, NULL);
+    json_t *flows = json_object_get(j, "flows");
+    CHECK(json_array_size(flows) == 1, "xdc lag --json: %s", out);
+    json_t *parts = json_object_get(json_array_get(flows, 0), "partitions"), *p;
+    size_t i;
+    rows = 0;
+    json_array_foreach(parts, i, p)
+    {
+        if (strcmp(json_string_value(json_object_get(p, "topic")), topic) != 0)
+            continue;
+        int pn = (int)json_integer_value(json_object_get(p, "partition"));
+        CHECK(pn >= 0 && pn < NPART &&
+                  json_integer_value(json_object_get(p, "log_end_offset")) == ends[pn] &&
+                  json_integer_value(json_object_get(p, "lag_records")) == 0,
+              "xdc lag --json: %s/%d: %s", topic, pn, out);
+        rows++;
+    }
+    CHECK(rows == NPART, "xdc lag --json: %d partitions of %s", rows, topic);
+    json_decref(j);
+    free(out);
+    free(err);
+
+    const char *nope[] = {th_bin("xdc"), "lag", "--url", url, "--flow", "dr->primary", NULL};
+    CHECK(th_run_split(nope, th_ms(20000), &status, &out, &err) == 0 && status == 1 &&
+              strstr(err, "no flow 'dr->primary'"),
+          "xdc lag --flow dr->primary: exit %d: %s", status, err);
+    free(out);
+    free(err);
+}
+
 static void test_mirror_lag_tracks_log_ends(void **state)
 {
     (void)state;
@@ -343,6 +415,7 @@ static void test_mirror_lag_tracks_log_ends(void **state)
     CHECK(samples >= NPART * 5, "only %d partition samples", samples);
     CHECK(produced > 1000, "load produced only %ld records", produced);
     wait_lag_zero("metrics", "primary.metrics");
+    expect_lag_cli("metrics", "primary.metrics");
 }
 
 /* --- topics ------------------------------------------------------------------ */

@@ -1,15 +1,15 @@
 #ifndef XDC_TESTS_LIB_TH_HTTP_H
 #define XDC_TESTS_LIB_TH_HTTP_H
 
-/* A minimal HTTP/1.1 client for the daemons' APIs in integration tests:
- * one GET per connection to 127.0.0.1, on a plain socket.
+/* The daemons' APIs in integration tests: one GET per connection to
+ * 127.0.0.1, through common/httpc.h.
  * @thread any; no shared state. */
 
 #include <jansson.h>
 
 /** GET @p path from 127.0.0.1:@p port with "Connection: close" and read the
  *  whole response (Content-Length, chunked, or up to the close), waiting at
- *  most 10 s (scaled by th_ms()) for each connect, send and read. Does not
+ *  most 10 s (scaled by th_ms()) for the connect and again for the rest. Does not
  *  fail the test.
  *  @param path borrowed, starts with '/'.  @param status out: the status code.
  *  @param body out: the body, NUL-terminated, caller-owned (free()); NULL on error.

@@ -1,6 +1,7 @@
 #include "common/http.h"
 
 #include "common/err.h"
+#include "common/httpc.h"
 #include "common/json.h"
 #include "common/log.h"
 #include "common/util.h"
@@ -656,6 +657,47 @@ static void test_http_request_query_lookup(void **state)
     json_decref(resp.body);
 }
 
+/* The project's own client (common/httpc.h) against the server: what
+ * `xdc lag` and `xdc status` do. */
+static void test_http_client_round_trip(void **state)
+{
+    fixture_t *fx = *state;
+    http_server_t *srv = start(fx, TOKEN, 0);
+    char url[128], err[256] = "";
+    httpc_response_t r;
+
+    snprintf(url, sizeof(url), "http://127.0.0.1:%d/v1/lag?topic=a%%2Fb", http_server_port(srv));
+    assert_int_equal(httpc_request("GET", url, TOKEN, NULL, 5000, &r, err, sizeof(err)), 0);
+    assert_int_equal(r.status, 200);
+    assert_string_equal(r.body,
+                        "{\"topic\":\"a/b\",\"partition\":null,\"flag\":false,\"nquery\":1}\n");
+    httpc_response_free(&r);
+
+    snprintf(url, sizeof(url), "http://localhost:%d/v1/echo", http_server_port(srv));
+    assert_int_equal(
+        httpc_request("POST", url, TOKEN, "{\"name\":\"dc\"}", 5000, &r, err, sizeof(err)), 0);
+    assert_int_equal(r.status, 201);
+    assert_string_equal(r.body, "{\"method\":\"POST\",\"name_prefix\":\"dc\",\"len\":13}\n");
+    httpc_response_free(&r);
+
+    assert_int_equal(httpc_request("GET", url, NULL, NULL, 5000, &r, err, sizeof(err)), 0);
+    assert_int_equal(r.status, 401);
+    httpc_response_free(&r);
+
+    /* A token that would break the header block is refused before sending. */
+    assert_int_equal(httpc_request("GET", url, "t\r\nX-Evil: 1", NULL, 5000, &r, err, sizeof(err)),
+                     XDC_ECONF);
+    assert_non_null(strstr(err, "control character"));
+    assert_int_equal(calls(fx), 2);
+    http_server_free(srv);
+
+    /* Nobody listens there any more: the error names the address. */
+    assert_true(httpc_request("GET", url, NULL, NULL, 5000, &r, err, sizeof(err)) < 0);
+    assert_null(r.body);
+    if (!strstr(err, "cannot connect to localhost port"))
+        fail_msg("unexpected error: %s", err);
+}
+
 int main(void)
 {
     cmocka_set_test_filter(getenv("TEST_FILTER"));
@@ -668,6 +710,7 @@ int main(void)
         cmocka_unit_test_setup_teardown(test_http_unknown_path_404, setup, teardown),
         cmocka_unit_test_setup_teardown(test_http_wrong_method_405, setup, teardown),
         cmocka_unit_test_setup_teardown(test_http_token_required, setup, teardown),
+        cmocka_unit_test_setup_teardown(test_http_client_round_trip, setup, teardown),
         cmocka_unit_test_setup_teardown(test_http_empty_token_means_no_auth, setup, teardown),
         cmocka_unit_test_setup_teardown(test_http_oversize_body_413, setup, teardown),
         cmocka_unit_test_setup_teardown(test_http_oversize_chunked_body_413, setup, teardown),
