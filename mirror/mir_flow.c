@@ -281,7 +281,10 @@ static void dr_cb(rd_kafka_t *rk, const rd_kafka_message_t *m, void *opaque)
         r->done = true;
         r->skipped = true;
     } else if (m->err) {
+        /* Reported, not written: the retry resends it from acked_next. */
         part_failed(f, p, r->offset, rd_kafka_err2str(m->err));
+        r->done = true;
+        r->skipped = true;
     } else {
         r->done = true;
         mir_sync_point_t pts[2];

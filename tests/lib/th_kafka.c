@@ -354,6 +354,32 @@ char *th_kafka_topic_config(const char *bootstrap, const char *topic, const char
     return value;
 }
 
+void th_kafka_alter_topic_config(const char *bootstrap, const char *topic, const char *name,
+                                 const char *value)
+{
+    char err[512] = "";
+    tk_admin_t a;
+    rd_kafka_ConfigResource_t *cr = rd_kafka_ConfigResource_new(RD_KAFKA_RESOURCE_TOPIC, topic);
+    size_t n;
+
+    rd_kafka_ConfigResource_set_config(cr, name, value);
+    tk_admin_open(&a, bootstrap);
+    rd_kafka_AlterConfigs(a.rk, &cr, 1, a.opts, a.q);
+    if (tk_admin_wait(&a, err, sizeof(err)) == 0) {
+        const rd_kafka_ConfigResource_t **res =
+            rd_kafka_AlterConfigs_result_resources(rd_kafka_event_AlterConfigs_result(a.ev), &n);
+        if (n != 1)
+            tk_err(err, sizeof(err), "%zu resources, want 1", n);
+        else if (rd_kafka_ConfigResource_error(res[0]))
+            tk_err(err, sizeof(err), "%s",
+                   rd_kafka_err2name(rd_kafka_ConfigResource_error(res[0])));
+    }
+    rd_kafka_ConfigResource_destroy(cr);
+    tk_admin_close(&a);
+    if (err[0])
+        fail_msg("alter config %s=%s of %s on %s: %s", name, value, topic, bootstrap, err);
+}
+
 /* --- offsets -------------------------------------------------------------- */
 
 void th_kafka_end_offsets(const char *bootstrap, const char *topic, int64_t *out, int n)

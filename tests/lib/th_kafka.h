@@ -72,6 +72,12 @@ void th_kafka_add_partitions(const char *bootstrap, const char *topic, int total
  *  topic does not exist. */
 char *th_kafka_topic_config(const char *bootstrap, const char *topic, const char *name);
 
+/** AlterConfigs of topic @p topic: set @p name to @p value. Replaces the
+ *  topic's other overrides with their defaults (the legacy API's rule).
+ *  Fails the test on any error. */
+void th_kafka_alter_topic_config(const char *bootstrap, const char *topic, const char *name,
+                                 const char *value);
+
 /* --- offsets ---------------------------------------------------------- */
 
 /** @return the high watermark (next offset) of @p topic / @p partition. */
