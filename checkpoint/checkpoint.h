@@ -103,4 +103,82 @@ int ckpt_heartbeat_encode(const ckpt_heartbeat_t *h, buf_t *key, buf_t *value);
 int ckpt_heartbeat_decode(const void *key, size_t klen, const void *value, size_t vlen,
                           ckpt_heartbeat_t *out);
 
+/* --- translation ------------------------------------------------------- */
+
+/* An index of offset syncs that translates a source consumer offset U to
+ * the target offset of the first mirrored record whose source offset is
+ * >= U: where a consumer on the target resumes without skipping or
+ * re-reading any mirrored record.
+ *
+ * xdc-mirror writes each sync with a header CKPT_PREV_HEADER naming the
+ * previous sync it wrote for the same partition ("<upstream>:<offset>",
+ * absent on the first one after a start without a known predecessor). Two
+ * syncs so linked are, by the emitter's contract (mirror/mir_sync.h),
+ * either on one +1 line or adjacent records with a break between them, so
+ * any offset between them translates exactly. Between syncs that are not
+ * linked (MirrorMaker 2's syncs, syncs lost to a crash or to compaction of
+ * the syncs topic) the index answers one past the lower sync, as MM2
+ * does: never past the right record, and marked inexact.
+ *
+ * Collinear linked syncs are merged as they arrive, so memory grows with
+ * the breaks, not with the records; CKPT_INDEX_MAX_POINTS bounds a
+ * partition (the oldest history goes first).
+ *
+ * Pure code, no locking: one thread owns an index. */
+
+#define CKPT_PREV_HEADER "xdc.prev"
+
+/* Points kept per partition before the oldest are dropped. */
+#define CKPT_INDEX_MAX_POINTS 65536
+
+typedef struct ckpt_index ckpt_index_t;
+
+/* Why a translation is not exact. */
+typedef enum ckpt_inexact {
+    CKPT_EXACT = 0,
+    CKPT_NO_SYNC,          /* no sync for the partition: nothing replicated yet */
+    CKPT_BEFORE_HISTORY,   /* below the oldest sync kept */
+    CKPT_SYNCS_MISSING,    /* between two syncs not known to be consecutive */
+    CKPT_NOT_REPLICATED,   /* past the record after the last sync */
+    CKPT_SOURCE_TRUNCATED, /* below the source's log start and not in the syncs */
+    CKPT_TARGET_REGRESSED, /* below a point where the target's offsets went backwards */
+    CKPT_SOURCE_REWOUND,   /* below a point where the source's offsets went backwards */
+    CKPT_INEXACT_COUNT
+} ckpt_inexact_t;
+
+typedef struct ckpt_translation {
+    int64_t offset;         /* the target offset; -1 when none can be given */
+    ckpt_inexact_t inexact; /* CKPT_EXACT or the reason */
+} ckpt_translation_t;
+
+/** A reason as a short phrase ("source truncated").  @return static. */
+const char *ckpt_inexact_str(ckpt_inexact_t why);
+
+/** @return a new, empty index; free with ckpt_index_free(). */
+ckpt_index_t *ckpt_index_new(void);
+
+void ckpt_index_free(ckpt_index_t *ix);
+
+/** Add a sync, in the order of the syncs topic.
+ *  @param prev the value of its CKPT_PREV_HEADER, NULL when absent.
+ *  @param prev_len its length.
+ *  @return 0; XDC_EMALFORMED when @p prev is present but not
+ *  "<int64>:<int64>" (the sync is then added as not linked). */
+int ckpt_index_add(ckpt_index_t *ix, const ckpt_offset_sync_t *s, const char *prev,
+                   size_t prev_len);
+
+/** Translate source offset @p upstream of @p topic / @p partition.
+ *  @param log_start the source partition's log start offset, or -1 when
+ *  unknown: offsets below it whose record no sync covers are reported as
+ *  CKPT_SOURCE_TRUNCATED (their records were deleted before being mirrored).
+ *  @param out the answer; out->offset never exceeds the exact answer. */
+void ckpt_index_translate(const ckpt_index_t *ix, const char *topic, size_t topic_len,
+                          int32_t partition, int64_t upstream, int64_t log_start,
+                          ckpt_translation_t *out);
+
+/** Points held for @p topic / @p partition (0 when unknown): for tests and
+ *  metrics. */
+size_t ckpt_index_points(const ckpt_index_t *ix, const char *topic, size_t topic_len,
+                         int32_t partition);
+
 #endif

@@ -147,10 +147,20 @@ static void emit_sync(mir_flow_t *f, mir_part_t *p, const mir_sync_point_t *pt)
     if (ckpt_offset_sync_encode(&s, &k, &v) == 0) {
         rd_kafka_t *rk =
             f->fc->offset_syncs_location == MIR_SYNCS_SOURCE ? f->src_producer : f->producer;
+        rd_kafka_headers_t *h = NULL;
+        if (pt->prev_upstream >= 0) {
+            char prev[48];
+            int n = snprintf(prev, sizeof(prev), "%" PRId64 ":%" PRId64, pt->prev_upstream,
+                             pt->prev_downstream);
+            h = rd_kafka_headers_new(1);
+            rd_kafka_header_add(h, CKPT_PREV_HEADER, -1, prev, n);
+        }
         rd_kafka_resp_err_t err = rd_kafka_producev(
             rk, RD_KAFKA_V_TOPIC(f->syncs_topic), RD_KAFKA_V_PARTITION(0),
-            RD_KAFKA_V_KEY(k.data, k.len), RD_KAFKA_V_VALUE(v.data, v.len),
+            RD_KAFKA_V_KEY(k.data, k.len), RD_KAFKA_V_VALUE(v.data, v.len), RD_KAFKA_V_HEADERS(h),
             RD_KAFKA_V_MSGFLAGS(RD_KAFKA_MSG_F_COPY), RD_KAFKA_V_OPAQUE(NULL), RD_KAFKA_V_END);
+        if (err && h)
+            rd_kafka_headers_destroy(h);
         if (err)
             log_warn("[%s] offset sync for %s/%d not sent: %s", f->name, p->topic->name,
                      p->partition, rd_kafka_err2str(err));
@@ -473,14 +483,14 @@ static void commit_acked(mir_flow_t *f, const rd_kafka_topic_partition_list_t *o
 /* --- rebalances --------------------------------------------------------- */
 
 /* The highest source offset of this partition the target already holds,
- * from the xdc.src headers of the target partition's last records; -1 when
- * none is found. After a crash the mirror resumes past it instead of
- * writing those records twice. */
+ * from the xdc.src headers of the target partition's last records, and
+ * the target offset of that copy; -1 when none is found. After a crash the
+ * mirror resumes past it instead of writing those records twice. */
 static int target_tail(mir_flow_t *f, const char *remote, int32_t partition, int timeout_ms,
-                       int64_t *held)
+                       int64_t *held, int64_t *held_at)
 {
-    int64_t lo, hi;
-    *held = -1;
+    int64_t lo, hi, best_at = -1;
+    *held = *held_at = -1;
     if (rd_kafka_query_watermark_offsets(f->tail, remote, partition, &lo, &hi, timeout_ms)) {
         /* A partition just added is unknown until the metadata is fresh. */
         rd_kafka_topic_t *rkt = rd_kafka_topic_new(f->tail, remote, NULL);
@@ -523,8 +533,10 @@ static int target_tail(mir_flow_t *f, const char *remote, int32_t partition, int
                     num[nlen] = '\0';
                     char *e;
                     long long o = strtoll(num, &e, 10);
-                    if (*e == '\0' && o > best)
+                    if (*e == '\0' && o > best) {
                         best = o;
+                        best_at = m->offset;
+                    }
                 }
             }
             rd_kafka_message_destroy(m);
@@ -543,6 +555,7 @@ static int target_tail(mir_flow_t *f, const char *remote, int32_t partition, int
     if (best == -2)
         return XDC_EKAFKA; /* the end was not reached: the answer is unknown */
     *held = best;
+    *held_at = best_at;
     return 0;
 }
 
@@ -552,8 +565,8 @@ static int target_tail(mir_flow_t *f, const char *remote, int32_t partition, int
  * @return 0, or XDC_EKAFKA when the target could not be read. */
 static int resolve_start(mir_flow_t *f, mir_part_t *p, int timeout_ms, int64_t *start)
 {
-    int64_t held, lo = -1, hi = -1;
-    int rc = target_tail(f, p->topic->remote, p->partition, timeout_ms, &held);
+    int64_t held, held_at, lo = -1, hi = -1;
+    int rc = target_tail(f, p->topic->remote, p->partition, timeout_ms, &held, &held_at);
     if (rc < 0)
         return rc;
     rd_kafka_query_watermark_offsets(f->consumer, p->topic->name, p->partition, &lo, &hi, 5000);
@@ -568,6 +581,10 @@ static int resolve_start(mir_flow_t *f, mir_part_t *p, int timeout_ms, int64_t *
     }
     pthread_mutex_lock(&f->lock);
     p->acked_next = *start;
+    /* When resuming right after the target's last copy, the next sync links
+     * to the one the previous owner wrote for that copy. */
+    if (held >= 0 && *start == held + 1)
+        mir_sync_part_seed(&p->sync, held, held_at);
     if (hi > p->log_end)
         p->log_end = hi;
     metrics_inc(f->m.duplicates_avoided, avoided);

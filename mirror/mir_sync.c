@@ -15,12 +15,23 @@ void mir_sync_part_init(mir_sync_part_t *p)
     };
 }
 
+void mir_sync_part_seed(mir_sync_part_t *p, int64_t upstream, int64_t downstream)
+{
+    mir_sync_part_init(p);
+    if (upstream < 0 || downstream < 0)
+        return;
+    p->started = true;
+    p->prev_up = p->last_sync_up = upstream;
+    p->prev_down = p->last_sync_down = downstream;
+}
+
 /* Record (@p up, @p down) as emitted: it becomes the last sync. */
 static mir_sync_point_t take_point(mir_sync_part_t *p, int64_t up, int64_t down)
 {
+    mir_sync_point_t pt = {up, down, p->last_sync_up, p->last_sync_down};
     p->last_sync_up = up;
     p->last_sync_down = down;
-    return (mir_sync_point_t){up, down};
+    return pt;
 }
 
 /* Whether (@p up, @p down) does not continue the +1 line through the

@@ -34,10 +34,14 @@
 #include <stdbool.h>
 #include <stdint.h>
 
-/* A sync to write: MM2 OffsetSync's upstreamOffset and offset. */
+/* A sync to write: MM2 OffsetSync's upstreamOffset and offset, and the
+ * sync emitted before it for the partition (-1, -1 when there is none in
+ * this life), which goes into the record's CKPT_PREV_HEADER. */
 typedef struct mir_sync_point {
     int64_t upstream;
     int64_t downstream;
+    int64_t prev_upstream;
+    int64_t prev_downstream;
 } mir_sync_point_t;
 
 /* One partition's emitter state, embedded by the caller. All fields are
@@ -54,6 +58,13 @@ typedef struct mir_sync_part {
 /** Reset @p p to a fresh partition: the next ack is emitted as the first
  *  point of the partition's life. Call it at assignment and reassignment. */
 void mir_sync_part_init(mir_sync_part_t *p);
+
+/** Start @p p as a partition whose last record on the target is source
+ *  offset @p upstream at target offset @p downstream, written by an earlier
+ *  life that emitted a sync for it (a clean stop flushes its last point):
+ *  the next sync links to it. Negative offsets (nothing on the target)
+ *  leave @p p as mir_sync_part_init() does. */
+void mir_sync_part_seed(mir_sync_part_t *p, int64_t upstream, int64_t downstream);
 
 /** Feed the target's ack of the record at source offset @p upstream, written
  *  at target offset @p downstream. An ack equal to the previous one is

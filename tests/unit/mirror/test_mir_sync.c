@@ -25,6 +25,15 @@ static void log_push(sync_log_t *l, mir_sync_point_t pt)
         l->v = realloc(l->v, l->cap * sizeof(*l->v));
         assert_non_null(l->v);
     }
+    /* Each sync names the one before it (the reader's link), or none at
+     * the start of a life. */
+    if (pt.prev_upstream != -1 || pt.prev_downstream != -1) {
+        assert_true(l->n > 0);
+        assert_int_equal(pt.prev_upstream, l->v[l->n - 1].upstream);
+        assert_int_equal(pt.prev_downstream, l->v[l->n - 1].downstream);
+    }
+    if (l->n == 0)
+        assert_true(pt.prev_upstream == -1 && pt.prev_downstream == -1);
     l->v[l->n++] = pt;
 }
 
@@ -328,7 +337,8 @@ static void run_one(uint64_t *rng, bool rewinds, run_stats_t *st)
 
     assert_non_null(pts);
     mir_sync_part_init(&p);
-    pts[0] = (mir_sync_point_t){rng_below(rng, 1000), rng_below(rng, 1000)};
+    pts[0] =
+        (mir_sync_point_t){.upstream = rng_below(rng, 1000), .downstream = rng_below(rng, 1000)};
     for (size_t i = 1; i < npts; i++) {
         pts[i].upstream = pts[i - 1].upstream + rng_step(rng, up_gap);
         pts[i].downstream = pts[i - 1].downstream + rng_step(rng, down_gap);
@@ -348,8 +358,9 @@ static void run_one(uint64_t *rng, bool rewinds, run_stats_t *st)
     /* Each sync is a real acked point, sent once, in source order; the
      * first and the last points are among them. */
     assert_true(l.n >= 1);
-    assert_memory_equal(&l.v[0], &pts[0], sizeof(pts[0]));
-    assert_memory_equal(&l.v[l.n - 1], &pts[npts - 1], sizeof(pts[0]));
+    assert_true(l.v[0].upstream == pts[0].upstream && l.v[0].downstream == pts[0].downstream);
+    assert_true(l.v[l.n - 1].upstream == pts[npts - 1].upstream &&
+                l.v[l.n - 1].downstream == pts[npts - 1].downstream);
     for (size_t i = 0, j = 0; i < l.n; i++) {
         while (j < npts && pts[j].upstream != l.v[i].upstream)
             j++;
@@ -430,10 +441,31 @@ static void test_mir_sync_equal_gaps_are_collinear(void **state)
     free(l.v);
 }
 
+/* A new owner that finds (41, 90) as the target's last copy links its
+ * first sync to it; with nothing on the target it starts fresh. */
+static void test_mir_sync_seed_links_to_the_target_tail(void **state)
+{
+    (void)state;
+    mir_sync_part_t p;
+    mir_sync_point_t out[2];
+    mir_sync_part_seed(&p, 41, 90);
+    assert_int_equal(mir_sync_ack(&p, 42, 91, 100, out), 0); /* on the line: delayed */
+    assert_int_equal(mir_sync_flush(&p, &out[0]), 1);
+    assert_true(out[0].upstream == 42 && out[0].downstream == 91);
+    assert_true(out[0].prev_upstream == 41 && out[0].prev_downstream == 90);
+    assert_int_equal(mir_sync_ack(&p, 50, 92, 100, out), 1); /* a source gap */
+    assert_true(out[0].upstream == 50 && out[0].prev_upstream == 42);
+
+    mir_sync_part_seed(&p, -1, -1);
+    assert_int_equal(mir_sync_ack(&p, 0, 0, 100, out), 1);
+    assert_true(out[0].prev_upstream == -1 && out[0].prev_downstream == -1);
+}
+
 int main(void)
 {
     cmocka_set_test_filter(getenv("TEST_FILTER"));
     const struct CMUnitTest tests[] = {
+        cmocka_unit_test(test_mir_sync_seed_links_to_the_target_tail),
         cmocka_unit_test(test_mir_sync_straight_line_paced_by_lag_max),
         cmocka_unit_test(test_mir_sync_first_ack_emits),
         cmocka_unit_test(test_mir_sync_source_gap_emits_both_ends),
