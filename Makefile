@@ -66,7 +66,8 @@ deps:
 
 build: $(BINS)
 
-tests-build: $(UNIT_BINS) $(INTEG_BINS) $(FUZZ_BINS)
+# The mirror's tests run against librdkafka's mock cluster too.
+tests-build: $(UNIT_BINS) $(INTEG_BINS) $(FUZZ_BINS) $(O)/bench/mock_cluster
 
 check: build tests-build
 	@rm -f $(XDC_TEST_RESULTS)
@@ -82,7 +83,7 @@ check-unit: build $(UNIT_BINS)
 check-fuzz: $(FUZZ_BINS)
 	@scripts/run-tests.sh fuzz $(FUZZ_BINS)
 
-check-integration: build $(INTEG_BINS)
+check-integration: build $(INTEG_BINS) $(O)/bench/mock_cluster
 	@scripts/interop-deps.sh
 	@XDC_BIN_DIR=$(abspath $(O)/bin) scripts/run-tests.sh integration $(INTEG_BINS)
 

@@ -313,12 +313,17 @@ static bool configs_equal(const cfg_t *a, const cfg_t *b)
 }
 
 /* Make @p remote match source topic @p topic.  @return 0 when it exists
- * with enough partitions. */
+ * with enough partitions. Config sync is best effort, as in MM2 where it
+ * is a task of its own: a remote topic with enough partitions stays
+ * mirrored when its configs cannot be read or written (DescribeConfigs
+ * denied, not served, timed out) rather than leaving the subscription
+ * until a sync succeeds. */
 static int sync_topic(mir_flow_t *f, const char *topic, int partitions, const char *remote,
                       int target_parts, bool sync_configs)
 {
     char why[512] = "";
     int rc = 0;
+    bool enough = target_parts >= partitions;
     cfg_t want = {0};
     bool configs = f->fc->sync_topic_configs_enabled && (target_parts == 0 || sync_configs);
     if (configs)
@@ -327,8 +332,10 @@ static int sync_topic(mir_flow_t *f, const char *topic, int partitions, const ch
         rc = create_topic(f, f->tgt_admin, remote, partitions, f->fc->replication_factor, &want,
                           why, sizeof(why));
     } else if (!rc) {
-        if (target_parts < partitions)
+        if (target_parts < partitions) {
             rc = create_partitions(f, remote, partitions, why, sizeof(why));
+            enough = rc == 0;
+        }
         if (!rc && configs) {
             cfg_t have = {0};
             rc = describe_dynamic(f->tgt_admin, remote, &have, why, sizeof(why));
@@ -348,7 +355,7 @@ static int sync_topic(mir_flow_t *f, const char *topic, int partitions, const ch
         snprintf(f->last_error, sizeof(f->last_error), "%s", why);
         pthread_mutex_unlock(&f->lock);
     }
-    return rc;
+    return enough ? 0 : rc;
 }
 
 static int cmp_str(const void *a, const void *b)
@@ -393,8 +400,12 @@ static void refresh(mir_flow_t *f, bool sync_configs)
     }
     char **names = xcalloc((size_t)src->topic_cnt + 1, sizeof(char *));
     size_t n = 0;
+    bool stopped = false;
     for (int i = 0; i < src->topic_cnt; i++) {
         const struct rd_kafka_metadata_topic *t = &src->topics[i];
+        /* Each topic may wait on admin requests: a stop must not. */
+        if ((stopped = atomic_load(&f->stop)))
+            break;
         if (t->err || t->partition_cnt <= 0 || !should_mirror(f, t->topic))
             continue;
         char remote[256];
@@ -412,6 +423,13 @@ static void refresh(mir_flow_t *f, bool sync_configs)
     }
     rd_kafka_metadata_destroy(src);
     rd_kafka_metadata_destroy(tgt);
+    if (stopped) {
+        /* A partial list would unsubscribe the topics not reached. */
+        for (size_t i = 0; i < n; i++)
+            free(names[i]);
+        free(names);
+        return;
+    }
     publish_wanted(f, names, n);
 }
 
