@@ -143,12 +143,16 @@ conformance: deps
 	@scripts/conformance.sh $(O)
 
 # --- benchmarks (bench/): JSON against a named baseline in the same run ---
-BENCH_BINS := $(O)/bench/bench_broker $(O)/bench/mock_cluster
+BENCH_BINS := $(O)/bench/bench_broker $(O)/bench/bench_mirror $(O)/bench/mock_cluster
 
-.PHONY: bench-broker
+.PHONY: bench-broker bench-mirror
 bench-broker: deps
 	@$(MAKE) --no-print-directory build $(BENCH_BINS)
 	@bench/bench-broker.sh $(O)
+
+bench-mirror: deps
+	@$(MAKE) --no-print-directory build $(BENCH_BINS)
+	@bench/bench-mirror.sh $(O)
 
 $(O)/bench/%: $(O)/obj/bench/%.o
 	@mkdir -p $(@D)

@@ -974,9 +974,13 @@ static int make_clients(mir_flow_t *f, char *errbuf, size_t errlen)
     const mir_flow_conf_t *fc = f->fc;
     char refresh[32], kbytes[32], fetch_max[32], buffering[32];
     snprintf(refresh, sizeof(refresh), "%d", fc->refresh_topics_interval_s * 1000);
-    int64_t kb = fc->buffer_memory / 1024 / 4;
-    snprintf(kbytes, sizeof(kbytes), "%" PRId64, kb < 1024 ? 1024 : kb > 65536 ? 65536 : kb);
-    int64_t fm = fc->buffer_memory / 4;
+    /* The prefetch queue gets half of buffer.memory. librdkafka 2.0 stops
+     * fetching for a whole second once the queue is full, so each fetch
+     * brings at most a quarter of it: the queue then fills only when the
+     * target really is slower, and the record count never limits first. */
+    int64_t kb = fc->buffer_memory / 1024 / 2;
+    snprintf(kbytes, sizeof(kbytes), "%" PRId64, kb < 1024 ? 1024 : kb > 1048576 ? 1048576 : kb);
+    int64_t fm = fc->buffer_memory / 8;
     snprintf(fetch_max, sizeof(fetch_max), "%" PRId64,
              fm < 1048576    ? 1048576
              : fm > 52428800 ? 52428800
@@ -991,6 +995,8 @@ static int make_clients(mir_flow_t *f, char *errbuf, size_t errlen)
                               kbytes,
                               "fetch.max.bytes",
                               fetch_max,
+                              "queued.min.messages",
+                              "10000000",
                               NULL};
     const char *cons_fix[] = {"group.id",
                               f->group_id,
