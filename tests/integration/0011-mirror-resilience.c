@@ -20,6 +20,7 @@
 #include "tests/lib/th_broker.h"
 #include "tests/lib/th_http.h"
 #include "tests/lib/th_kafka.h"
+#include "tests/lib/th_mcheck.h"
 #include "tests/lib/th_mirror.h"
 
 #include <errno.h>
@@ -44,7 +45,9 @@
     } while (0)
 
 static th_broker_t g_primary, g_dr;
+static th_pair_t g_pair; /* their bootstraps */
 static th_mirror_t g_m1, g_m2;
+static th_kafka_load_t *g_load; /* a running load, stopped by teardown() if a test fails */
 static const char *g_dir;
 
 static int setup(void **state)
@@ -57,6 +60,8 @@ static int setup(void **state)
     CHECK(mkdir(d1, 0700) == 0 && mkdir(d2, 0700) == 0, "mkdir %s: %s", d1, strerror(errno));
     th_broker_start(&g_primary, d1, NULL);
     th_broker_start(&g_dr, d2, NULL);
+    g_pair = (th_pair_t){g_primary.bootstrap, g_dr.bootstrap};
+    g_load = NULL;
     memset(&g_m1, 0, sizeof(g_m1));
     memset(&g_m2, 0, sizeof(g_m2));
     return 0;
@@ -64,6 +69,11 @@ static int setup(void **state)
 
 static int teardown(void **state)
 {
+    if (g_load) {
+        th_kafka_load_t *l = g_load;
+        g_load = NULL;
+        th_kafka_load_stop(l);
+    }
     if (g_m1.proc)
         th_mirror_stop(&g_m1, SIGTERM);
     if (g_m2.proc)
@@ -88,59 +98,6 @@ static const char *mirror_conf(const char *extra)
     return conf;
 }
 
-static int64_t now_ms(void)
-{
-    struct timespec t;
-    clock_gettime(CLOCK_MONOTONIC, &t);
-    return (int64_t)t.tv_sec * 1000 + t.tv_nsec / 1000000;
-}
-
-static void wait_count(const char *bootstrap, const char *topic, int nparts, int64_t want,
-                       int timeout_ms, th_mirror_t *m)
-{
-    int64_t have;
-    CHECK(th_kafka_wait_count(bootstrap, topic, nparts, want, timeout_ms, &have) == 0,
-          "%s holds %" PRId64 " of %" PRId64 " records; mirror log:\n%s", topic, have, want,
-          m && m->proc ? th_mirror_log(m) : "(not running)");
-}
-
-static void compare(const char *topic, const char *remote, th_mirror_check_t *c)
-{
-    th_recs_t src = {0}, dst = {0};
-    th_kafka_consume_all(g_primary.bootstrap, topic, &src, th_ms(60000));
-    th_kafka_consume_all(g_dr.bootstrap, remote, &dst, th_ms(60000));
-    th_recs_compare_mirrored(&src, &dst, "primary", "primary", c);
-    th_recs_free(&src);
-    th_recs_free(&dst);
-    CHECK(c->missing == 0 && c->mismatched == 0, "%s: missing %ld, mismatched %ld: %s", remote,
-          c->missing, c->mismatched, c->first_problem);
-}
-
-static int64_t status_counter(th_mirror_t *m, const char *name)
-{
-    json_t *j = th_http_get_json(m->http_port, "/v1/status");
-    json_t *flow = json_array_get(json_object_get(j, "flows"), 0);
-    int64_t v = json_integer_value(json_object_get(json_object_get(flow, "counters"), name));
-    json_decref(j);
-    return v;
-}
-
-static int assigned(th_mirror_t *m, const char *topic)
-{
-    json_t *j = th_http_get_json(m->http_port, "/v1/status");
-    json_t *flow = json_array_get(json_object_get(j, "flows"), 0);
-    int n = 0;
-    size_t i;
-    json_t *a;
-    json_array_foreach(json_object_get(flow, "assigned"), i, a)
-    {
-        if (strcmp(json_string_value(json_object_get(a, "topic")), topic) == 0)
-            n++;
-    }
-    json_decref(j);
-    return n;
-}
-
 /* --- target down under load ----------------------------------------------- */
 
 static long rss_kb(th_proc_t *p)
@@ -162,10 +119,11 @@ static void test_mirror_target_down_30s(void **state)
     const long cap_mb = 16;
     th_kafka_create_topic(g_primary.bootstrap, "stream", NPART, NULL);
     th_mirror_start(&g_m1, g_dir, mirror_conf("buffer.memory = 16777216\n"));
-    wait_count(g_dr.bootstrap, "primary.stream", NPART, 0, th_ms(30000), &g_m1);
-    th_kafka_load_t *l = th_kafka_load_start(g_primary.bootstrap, "stream", NPART, 1024, 20);
+    th_mc_wait_count(g_dr.bootstrap, "primary.stream", NPART, 0, th_ms(30000), &g_m1);
+    th_kafka_load_t *l = g_load =
+        th_kafka_load_start(g_primary.bootstrap, "stream", NPART, 1024, 20);
     /* The outage starts while records flow through the mirror. */
-    wait_count(g_dr.bootstrap, "primary.stream", NPART, 4000, th_ms(30000), &g_m1);
+    th_mc_wait_count(g_dr.bootstrap, "primary.stream", NPART, 4000, th_ms(30000), &g_m1);
     long base = rss_kb(g_m1.proc);
     th_broker_stop(&g_dr, SIGTERM);
     long peak = base;
@@ -177,11 +135,12 @@ static void test_mirror_target_down_30s(void **state)
     }
     long during = th_kafka_load_produced(l);
     json_t *st = th_http_get_json(g_m1.http_port, "/v1/status");
-    json_t *paused = json_object_get(json_array_get(json_object_get(st, "flows"), 0), "paused");
+    json_t *paused = json_object_get(th_mc_flow0(st), "paused");
     size_t npaused = json_array_size(paused);
     json_decref(st);
     th_broker_restart(&g_dr);
     usleep(3000 * 1000);
+    g_load = NULL;
     long total = th_kafka_load_stop(l);
     print_message("RSS %ld kB before the outage, peak %ld kB during it; %ld records produced "
                   "(%ld by the end of the outage), %zu partitions paused\n",
@@ -189,9 +148,9 @@ static void test_mirror_target_down_30s(void **state)
     CHECK(npaused > 0, "no partition was paused while the target was down");
     CHECK(peak - base < 2 * cap_mb * 1024, "RSS grew by %ld kB with buffer.memory = %ld MB",
           peak - base, cap_mb);
-    wait_count(g_dr.bootstrap, "primary.stream", NPART, total, th_ms(90000), &g_m1);
+    th_mc_wait_count(g_dr.bootstrap, "primary.stream", NPART, total, th_ms(90000), &g_m1);
     th_mirror_check_t c;
-    compare("stream", "primary.stream", &c);
+    th_mc_compare(&g_pair, "stream", "primary.stream", &c);
 }
 
 /* --- kill -9 -------------------------------------------------------------- */
@@ -203,28 +162,8 @@ static void test_mirror_kill9_nothing_missing(void **state)
     /* Commits every 2 s: at the kill the target holds records whose source
      * offsets were not committed yet. */
     th_mirror_start(&g_m1, g_dir, mirror_conf("offset.flush.interval.ms = 2000\n"));
-    wait_count(g_dr.bootstrap, "primary.events", NPART, 0, th_ms(30000), &g_m1);
-    th_kafka_load_t *l = th_kafka_load_start(g_primary.bootstrap, "events", NPART, 1024, 20);
-    usleep(4000 * 1000);
-    int64_t before = th_kafka_end_sum(g_dr.bootstrap, "primary.events", NPART);
-    CHECK(th_mirror_stop(&g_m1, SIGKILL) == -SIGKILL, "mirror was not killed");
-    usleep(1000 * 1000);
-    th_mirror_restart(&g_m1);
-    usleep(3000 * 1000);
-    long total = th_kafka_load_stop(l);
-    wait_count(g_dr.bootstrap, "primary.events", NPART, total, th_ms(60000), &g_m1);
-    usleep(1000 * 1000); /* anything written twice would land by now */
-    th_mirror_check_t c;
-    compare("events", "primary.events", &c);
-    int64_t dups = status_counter(&g_m1, "duplicates");
-    int64_t avoided = status_counter(&g_m1, "duplicates_avoided");
-    print_message("killed with %" PRId64 " of %ld records on the target; duplicates on the "
-                  "target %ld, counted %" PRId64 ", not written again %" PRId64 "\n",
-                  before, total, c.duplicates, dups, avoided);
-    CHECK(before > 0 && before < total, "the kill was not mid-stream (%" PRId64 ")", before);
-    CHECK(c.duplicates == dups, "target holds %ld duplicates, the mirror counted %" PRId64,
-          c.duplicates, dups);
-    CHECK(avoided > 0, "the restart found nothing acknowledged but uncommitted");
+    th_mc_wait_assigned(&g_m1, "events", NPART);
+    th_mc_kill9(&g_pair, &g_m1, "events", "primary.events", NPART, 1024, &g_load);
 }
 
 /* --- two mirrors, one killed ---------------------------------------------- */
@@ -232,85 +171,23 @@ static void test_mirror_kill9_nothing_missing(void **state)
 static void test_mirror_scale_out_takeover(void **state)
 {
     (void)state;
-    const long n = 40000;
     th_kafka_create_topic(g_primary.bootstrap, "shared", NPART, NULL);
-    th_mirror_start(&g_m1, g_dir, mirror_conf(NULL));
-    th_mirror_start(&g_m2, g_dir, mirror_conf(NULL));
-    int64_t deadline = now_ms() + th_ms(30000);
-    int a1 = 0, a2 = 0;
-    while (now_ms() < deadline) {
-        a1 = assigned(&g_m1, "shared");
-        a2 = assigned(&g_m2, "shared");
-        if (a1 > 0 && a2 > 0 && a1 + a2 == NPART)
-            break;
-        usleep(200 * 1000);
-    }
-    CHECK(a1 > 0 && a2 > 0 && a1 + a2 == NPART, "partitions not shared: %d + %d", a1, a2);
-    th_kafka_produce(g_primary.bootstrap, "shared", NPART, 0, n, "shared");
-    wait_count(g_dr.bootstrap, "primary.shared", NPART, n, th_ms(60000), &g_m2);
-    th_mirror_stop(&g_m1, SIGKILL);
-    int64_t t0 = now_ms();
-    while (assigned(&g_m2, "shared") < NPART) {
-        CHECK(now_ms() - t0 < th_ms(30000), "the survivor holds %d partitions after 30 s",
-              assigned(&g_m2, "shared"));
-        usleep(200 * 1000);
-    }
-    print_message("the survivor took over all %d partitions %" PRId64 " ms after the kill\n", NPART,
-                  now_ms() - t0);
-    th_kafka_produce(g_primary.bootstrap, "shared", NPART, n, n, "shared");
-    wait_count(g_dr.bootstrap, "primary.shared", NPART, 2 * n, th_ms(60000), &g_m2);
-    th_mirror_check_t c;
-    compare("shared", "primary.shared", &c);
+    th_mc_scale_out(&g_pair, &g_m1, &g_m2, g_dir, mirror_conf(NULL), "shared", "primary.shared",
+                    NPART, 40000);
 }
 
 /* --- active-active --------------------------------------------------------- */
 
-static long count_origin(const th_recs_t *rs, const char *origin)
-{
-    long n = 0;
-    for (size_t i = 0; i < rs->count; i++) {
-        const th_hdr_t *h = th_rec_header(&rs->v[i], "xdc.origin");
-        if (origin ? (h && h->value_len == strlen(origin) &&
-                      memcmp(h->value, origin, h->value_len) == 0)
-                   : h == NULL)
-            n++;
-    }
-    return n;
-}
-
 static void test_mirror_active_active_no_loop(void **state)
 {
     (void)state;
-    const long n = 2000;
     th_kafka_create_topic(g_primary.bootstrap, "accounts", 4, NULL);
     th_kafka_create_topic(g_dr.bootstrap, "accounts", 4, NULL);
     th_mirror_start(&g_m1, g_dir,
                     mirror_conf("dr->primary.enabled = true\n"
                                 "replication.policy.class = identity\n"
                                 "dr.consumer.session.timeout.ms = 6000\n"));
-    th_kafka_produce(g_primary.bootstrap, "accounts", 4, 0, n, "from-primary");
-    th_kafka_produce(g_dr.bootstrap, "accounts", 4, 0, n, "from-dr");
-    wait_count(g_primary.bootstrap, "accounts", 4, 2 * n, th_ms(60000), &g_m1);
-    wait_count(g_dr.bootstrap, "accounts", 4, 2 * n, th_ms(60000), &g_m1);
-    usleep(4000 * 1000); /* a loop would show up as growth by now */
-    int64_t p = th_kafka_end_sum(g_primary.bootstrap, "accounts", 4);
-    int64_t d = th_kafka_end_sum(g_dr.bootstrap, "accounts", 4);
-    CHECK(p == 2 * n && d == 2 * n, "records looped: primary %" PRId64 ", dr %" PRId64, p, d);
-    th_recs_t rp = {0}, rd = {0};
-    th_kafka_consume_all(g_primary.bootstrap, "accounts", &rp, th_ms(30000));
-    th_kafka_consume_all(g_dr.bootstrap, "accounts", &rd, th_ms(30000));
-    long p_local = count_origin(&rp, NULL), p_dr = count_origin(&rp, "dr");
-    long d_local = count_origin(&rd, NULL), d_primary = count_origin(&rd, "primary");
-    th_recs_free(&rp);
-    th_recs_free(&rd);
-    CHECK(p_local == n && p_dr == n, "primary: %ld local, %ld from dr", p_local, p_dr);
-    CHECK(d_local == n && d_primary == n, "dr: %ld local, %ld from primary", d_local, d_primary);
-    CHECK(th_kafka_partitions(g_primary.bootstrap, "dr.heartbeats") == 1 &&
-              th_kafka_partitions(g_dr.bootstrap, "primary.heartbeats") == 1,
-          "heartbeats not mirrored both ways");
-    CHECK(th_kafka_partitions(g_primary.bootstrap, "primary.heartbeats") == 0 &&
-              th_kafka_partitions(g_dr.bootstrap, "dr.heartbeats") == 0,
-          "heartbeats went back where they came from");
+    th_mc_active_active(&g_pair, &g_m1, "accounts", 4, 2000);
 }
 
 /* --- a record the target refuses ------------------------------------------- */
@@ -320,7 +197,7 @@ static void test_mirror_active_active_no_loop(void **state)
 static char *pause_reason(th_mirror_t *m, const char *topic, int part)
 {
     json_t *j = th_http_get_json(m->http_port, "/v1/status");
-    json_t *flow = json_array_get(json_object_get(j, "flows"), 0), *a;
+    json_t *flow = th_mc_flow0(j), *a;
     char *why = NULL;
     size_t i;
     json_array_foreach(json_object_get(flow, "paused"), i, a)
@@ -338,7 +215,7 @@ static char *pause_reason(th_mirror_t *m, const char *topic, int part)
 static char *lag_failure(th_mirror_t *m, const char *topic, int part)
 {
     json_t *j = th_http_get_json(m->http_port, "/v1/lag");
-    json_t *flow = json_array_get(json_object_get(j, "flows"), 0), *p;
+    json_t *flow = th_mc_flow0(j), *p;
     char *why = NULL;
     size_t i;
     json_array_foreach(json_object_get(flow, "partitions"), i, p)
@@ -371,7 +248,7 @@ static void test_mirror_refused_record(void **state)
                     mirror_conf("primary->dr.topics = blobs\n"
                                 "sync.topic.configs.enabled = false\n"));
     th_kafka_produce(g_primary.bootstrap, "blobs", 1, 0, 5, "small");
-    wait_count(g_dr.bootstrap, "primary.blobs", 1, 5, th_ms(30000), &g_m1);
+    th_mc_wait_count(g_dr.bootstrap, "primary.blobs", 1, 5, th_ms(30000), &g_m1);
 
     th_kafka_produce(g_primary.bootstrap, "blobs", 1, 5, 1, big);
     th_kafka_produce(g_primary.bootstrap, "blobs", 1, 6, 5, "small");
@@ -388,7 +265,7 @@ static void test_mirror_refused_record(void **state)
     free(why);
     CHECK(strstr(th_mirror_log(&g_m1), "blobs/0: the target refused a record, partition paused"),
           "refusal not logged:\n%s", th_mirror_log(&g_m1));
-    CHECK(status_counter(&g_m1, "failures") >= 1, "failures counter not raised");
+    CHECK(th_mc_status_counter(&g_m1, "failures") >= 1, "failures counter not raised");
 
     /* Retried every 10 s, refused each time: never skipped. */
     usleep((unsigned)th_ms(12000) * 1000u);
@@ -402,9 +279,9 @@ static void test_mirror_refused_record(void **state)
     free(why);
 
     th_kafka_alter_topic_config(g_dr.bootstrap, "primary.blobs", "max.message.bytes", "1048588");
-    wait_count(g_dr.bootstrap, "primary.blobs", 1, 11, th_ms(30000), &g_m1);
+    th_mc_wait_count(g_dr.bootstrap, "primary.blobs", 1, 11, th_ms(30000), &g_m1);
     th_mirror_check_t c = {0};
-    compare("blobs", "primary.blobs", &c);
+    th_mc_compare(&g_pair, "blobs", "primary.blobs", &c);
     CHECK(c.duplicates == 0, "%ld duplicates", c.duplicates);
     for (int tries = 0; (why = pause_reason(&g_m1, "blobs", 0)); tries++) {
         CHECK(tries < 50, "blobs/0 still paused after catching up: %s", why);

@@ -27,7 +27,7 @@ int th_http_get(int port, const char *path, int *status, char **body)
         return -ENAMETOOLONG;
     rc = httpc_request("GET", url, NULL, NULL, th_ms(10000), &r, err, sizeof(err));
     if (rc < 0)
-        return rc == XDC_EMALFORMED ? -EPROTO : rc == XDC_ETIMEDOUT ? -ETIMEDOUT : rc;
+        return rc == XDC_EMALFORMED ? -EPROTO : rc;
     *status = r.status;
     *body = r.body;
     return 0;
@@ -41,7 +41,7 @@ json_t *th_http_get_json(int port, const char *path)
     json_t *j = NULL;
 
     if (rc < 0)
-        fail_msg("GET 127.0.0.1:%d%s: %s", port, path, strerror(-rc));
+        fail_msg("GET 127.0.0.1:%d%s: %s", port, path, xdc_strerror(rc));
     /* Keep the start of the body for the message: it is freed before failing. */
     snprintf(head, sizeof(head), "%s", body);
     if (status == 200)

@@ -14,7 +14,8 @@
  *  @param path borrowed, starts with '/'.  @param status out: the status code.
  *  @param body out: the body, NUL-terminated, caller-owned (free()); NULL on error.
  *  @return 0, -errno from the socket (-ECONNREFUSED, -ETIMEDOUT, ...), or
- *  -EPROTO for a response that does not parse. */
+ *  -EPROTO for a response that does not parse, or another negative code
+ *  of common/httpc.h (see xdc_strerror()). */
 int th_http_get(int port, const char *path, int *status, char **body);
 
 /** th_http_get() and parse the body as JSON. Fails the test on any error, a
