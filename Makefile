@@ -154,9 +154,9 @@ bench-mirror: deps
 	@$(MAKE) --no-print-directory build $(BENCH_BINS)
 	@bench/bench-mirror.sh $(O)
 
-$(O)/bench/%: $(O)/obj/bench/%.o
+$(O)/bench/%: $(O)/obj/bench/%.o $(O)/obj/bench/bench_util.o
 	@mkdir -p $(@D)
-	$(CC) $(LDFLAGS) -o $@ $< $(PKG_LIBS)
+	$(CC) $(LDFLAGS) -o $@ $^ $(PKG_LIBS)
 
 FORMAT_SRCS = $(shell git ls-files '*.c' '*.h' 2>/dev/null)
 format:

@@ -19,6 +19,8 @@
  * xdc/mock ratios and the issue's targets. Progress goes to stderr.
  * Every child is stopped by its PID (SIGTERM, then SIGKILL), also when
  * the benchmark fails; each child also has PR_SET_PDEATHSIG. */
+#include "bench/bench_util.h"
+
 #include <librdkafka/rdkafka.h>
 
 #include <errno.h>
@@ -38,7 +40,6 @@
 #include <unistd.h>
 
 #define TOPIC      "bench"
-#define MAX_CHILD  4
 #define PAYLOAD_SZ (4u << 20)
 
 typedef struct opts {
@@ -86,84 +87,15 @@ typedef struct result {
 } result_t;
 
 static opts_t o = {NULL, NULL, "none", "xdc,mock", 10, 1024, 6, 1, 5, 0, 0, 50.0};
-static pid_t children[MAX_CHILD];
 static uint8_t *payload;
 
 /* --- small helpers ------------------------------------------------------ */
 
-static double now_s(void)
-{
-    struct timespec ts;
-    clock_gettime(CLOCK_MONOTONIC, &ts);
-    return (double)ts.tv_sec + ts.tv_nsec / 1e9;
-}
-
-static void sleep_us(long us)
-{
-    struct timespec ts = {us / 1000000, (us % 1000000) * 1000};
-    nanosleep(&ts, NULL);
-}
-
-static void kill_children(void)
-{
-    for (int i = 0; i < MAX_CHILD; i++)
-        if (children[i] > 0)
-            kill(children[i], SIGKILL);
-}
-
-static void die(const char *fmt, ...) __attribute__((format(printf, 1, 2), noreturn));
-static void die(const char *fmt, ...)
-{
-    va_list ap;
-    va_start(ap, fmt);
-    fprintf(stderr, "bench_broker: ");
-    vfprintf(stderr, fmt, ap);
-    fprintf(stderr, "\n");
-    va_end(ap);
-    kill_children();
-    exit(1);
-}
-
 static void on_fatal_signal(int sig)
 {
-    kill_children();
+    bench_kill_children();
     signal(sig, SIG_DFL);
     raise(sig);
-}
-
-/* CPU seconds (user + system) @p pid has used so far. */
-static double proc_cpu_s(pid_t pid)
-{
-    char path[64], buf[2048];
-    snprintf(path, sizeof(path), "/proc/%d/stat", (int)pid);
-    FILE *f = fopen(path, "r");
-    if (!f)
-        die("cannot read %s: %s", path, strerror(errno));
-    size_t n = fread(buf, 1, sizeof(buf) - 1, f);
-    fclose(f);
-    buf[n] = '\0';
-    /* Fields after the command name, which may hold spaces: state is
-     * field 3, utime field 14, stime field 15. */
-    const char *p = strrchr(buf, ')');
-    unsigned long long ut = 0, st = 0;
-    if (!p || sscanf(p + 2, "%*c %*d %*d %*d %*d %*d %*u %*u %*u %*u %*u %llu %llu", &ut, &st) != 2)
-        die("cannot parse %s", path);
-    return (double)(ut + st) / (double)sysconf(_SC_CLK_TCK);
-}
-
-/* Peak resident set of @p pid in MB (VmHWM). */
-static double proc_rss_mb(pid_t pid)
-{
-    char path[64], line[256];
-    double kb = -1;
-    snprintf(path, sizeof(path), "/proc/%d/status", (int)pid);
-    FILE *f = fopen(path, "r");
-    while (f && fgets(line, sizeof(line), f))
-        if (sscanf(line, "VmHWM: %lf kB", &kb) == 1)
-            break;
-    if (f)
-        fclose(f);
-    return kb < 0 ? -1 : kb * 1024 / 1e6;
 }
 
 static double self_cpu_s(void)
@@ -175,46 +107,6 @@ static double self_cpu_s(void)
 }
 
 /* --- child processes ---------------------------------------------------- */
-
-static pid_t spawn(const char *const argv[], const char *log)
-{
-    pid_t pid = fork();
-    if (pid < 0)
-        die("fork: %s", strerror(errno));
-    if (pid == 0) {
-        prctl(PR_SET_PDEATHSIG, SIGKILL);
-        int fd = open(log, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0644);
-        int nul = open("/dev/null", O_RDONLY | O_CLOEXEC);
-        if (fd < 0 || nul < 0 || dup2(nul, 0) < 0 || dup2(fd, 1) < 0 || dup2(fd, 2) < 0)
-            _exit(127);
-        execv(argv[0], (char *const *)argv);
-        _exit(127);
-    }
-    for (int i = 0; i < MAX_CHILD; i++)
-        if (children[i] == 0) {
-            children[i] = pid;
-            break;
-        }
-    return pid;
-}
-
-/* SIGTERM, up to 10 s to exit, then SIGKILL. */
-static void stop(pid_t pid)
-{
-    int status;
-    kill(pid, SIGTERM);
-    for (int i = 0; i < 1000; i++) {
-        if (waitpid(pid, &status, WNOHANG) == pid)
-            goto reaped;
-        sleep_us(10000);
-    }
-    kill(pid, SIGKILL);
-    waitpid(pid, &status, 0);
-reaped:
-    for (int i = 0; i < MAX_CHILD; i++)
-        if (children[i] == pid)
-            children[i] = 0;
-}
 
 /* Wait up to 20 s until @p log holds a line starting with @p needle;
  * copy the rest of that line into @p out. */
@@ -236,10 +128,10 @@ static void wait_line(const target_t *t, const char *needle, char *out, size_t o
         if (f)
             fclose(f);
         if (waitpid(t->pid, NULL, WNOHANG) == t->pid)
-            die("%s exited during start; see %s", t->name, t->log);
-        sleep_us(20000);
+            bench_die("%s exited during start; see %s", t->name, t->log);
+        bench_sleep_us(20000);
     }
-    die("%s did not start within 20 s; see %s", t->name, t->log);
+    bench_die("%s did not start within 20 s; see %s", t->name, t->log);
 }
 
 static void target_start(target_t *t, const char *base)
@@ -258,25 +150,18 @@ static void target_start(target_t *t, const char *base)
         const char *argv[] = {o.broker_bin, "--override", "listeners=PLAINTEXT://127.0.0.1:0",
                               "--override", logdirs,      "--override",
                               np,           NULL};
-        t->pid = spawn(argv, t->log);
+        t->pid = bench_spawn(argv, t->log, -1, -1);
         wait_line(t, "(port ", port, sizeof(port));
         snprintf(t->bootstrap, sizeof(t->bootstrap), "127.0.0.1:%d", atoi(port));
     } else {
         const char *argv[] = {o.mock_bin, "--topic", TOPIC, "--partitions", parts, NULL};
-        t->pid = spawn(argv, t->log);
+        t->pid = bench_spawn(argv, t->log, -1, -1);
         wait_line(t, "BOOTSTRAP ", t->bootstrap, sizeof(t->bootstrap));
     }
     fprintf(stderr, "bench: %s pid %d at %s\n", t->name, (int)t->pid, t->bootstrap);
 }
 
 /* --- clients ------------------------------------------------------------ */
-
-static void conf_set(rd_kafka_conf_t *conf, const char *k, const char *v)
-{
-    char err[512];
-    if (rd_kafka_conf_set(conf, k, v, err, sizeof(err)) != RD_KAFKA_CONF_OK)
-        die("%s=%s: %s", k, v, err);
-}
 
 static void on_delivery(rd_kafka_t *rk, const rd_kafka_message_t *m, void *opaque)
 {
@@ -297,19 +182,19 @@ static rd_kafka_t *producer_new(const target_t *t, phase_t *ph, int linger_ms)
 {
     char err[512], v[32];
     rd_kafka_conf_t *conf = rd_kafka_conf_new();
-    conf_set(conf, "bootstrap.servers", t->bootstrap);
-    conf_set(conf, "acks", "all");
-    conf_set(conf, "enable.idempotence", o.idempotence ? "true" : "false");
-    conf_set(conf, "compression.codec", o.codec);
+    bench_conf_set(conf, "bootstrap.servers", t->bootstrap);
+    bench_conf_set(conf, "acks", "all");
+    bench_conf_set(conf, "enable.idempotence", o.idempotence ? "true" : "false");
+    bench_conf_set(conf, "compression.codec", o.codec);
     snprintf(v, sizeof(v), "%d", linger_ms);
-    conf_set(conf, "linger.ms", v);
-    conf_set(conf, "queue.buffering.max.messages", "500000");
-    conf_set(conf, "log_level", "3");
+    bench_conf_set(conf, "linger.ms", v);
+    bench_conf_set(conf, "queue.buffering.max.messages", "500000");
+    bench_conf_set(conf, "log_level", "3");
     rd_kafka_conf_set_dr_msg_cb(conf, on_delivery);
     rd_kafka_conf_set_opaque(conf, ph);
     rd_kafka_t *rk = rd_kafka_new(RD_KAFKA_PRODUCER, conf, err, sizeof(err));
     if (!rk)
-        die("rd_kafka_new: %s", err);
+        bench_die("rd_kafka_new: %s", err);
     return rk;
 }
 
@@ -326,7 +211,7 @@ static void produce_one(rd_kafka_t *rk, int64_t i, int measured)
         if (!e)
             return;
         if (e != RD_KAFKA_RESP_ERR__QUEUE_FULL)
-            die("producev: %s", rd_kafka_err2str(e));
+            bench_die("producev: %s", rd_kafka_err2str(e));
         rd_kafka_poll(rk, 1);
     }
 }
@@ -335,7 +220,7 @@ static void flush_all(rd_kafka_t *rk)
 {
     rd_kafka_resp_err_t e = rd_kafka_flush(rk, 120000);
     if (e)
-        die("flush: %s (%d messages left)", rd_kafka_err2str(e), rd_kafka_outq_len(rk));
+        bench_die("flush: %s (%d messages left)", rd_kafka_err2str(e), rd_kafka_outq_len(rk));
 }
 
 /* --- phases ------------------------------------------------------------- */
@@ -343,9 +228,9 @@ static void flush_all(rd_kafka_t *rk)
 /* Produce as fast as the queue allows for @p seconds. @return messages. */
 static int64_t produce_for(rd_kafka_t *rk, double seconds, int64_t first)
 {
-    double end = now_s() + seconds;
+    double end = bench_now_s() + seconds;
     int64_t i = first;
-    while (now_s() < end) {
+    while (bench_now_s() < end) {
         for (int k = 0; k < 256; k++)
             produce_one(rk, i++, 0);
         rd_kafka_poll(rk, 0);
@@ -361,10 +246,10 @@ static void phase_produce(const target_t *t, produce_res_t *r, int64_t *total_ms
     flush_all(rk);
     *total_msgs += ph.delivered;
     memset(&ph, 0, sizeof(ph));
-    double cpu0 = proc_cpu_s(t->pid), me0 = self_cpu_s(), t0 = now_s();
+    double cpu0 = bench_proc_cpu_s(t->pid), me0 = self_cpu_s(), t0 = bench_now_s();
     produce_for(rk, o.seconds, 0);
     flush_all(rk);
-    double t1 = now_s(), cpu1 = proc_cpu_s(t->pid), me1 = self_cpu_s();
+    double t1 = bench_now_s(), cpu1 = bench_proc_cpu_s(t->pid), me1 = self_cpu_s();
     rd_kafka_destroy(rk);
     *total_msgs += ph.delivered;
     r->seconds = t1 - t0;
@@ -404,18 +289,18 @@ static void phase_latency(const target_t *t, latency_res_t *r, int64_t *total_ms
     *total_msgs += ph.delivered;
     ph.delivered = ph.bytes = 0;
     ph.nlat = 0;
-    double cpu0 = proc_cpu_s(t->pid), t0 = now_s(), now;
+    double cpu0 = bench_proc_cpu_s(t->pid), t0 = bench_now_s(), now;
     int64_t sent = 0;
-    while ((now = now_s()) < t0 + o.seconds) {
+    while ((now = bench_now_s()) < t0 + o.seconds) {
         int64_t due = (int64_t)((now - t0) * rate);
         for (int measured = now - t0 >= 1.0; sent < due; sent++)
             produce_one(rk, sent, measured);
         rd_kafka_poll(rk, 0);
-        sleep_us(100);
+        bench_sleep_us(100);
     }
-    double t1 = now_s();
+    double t1 = bench_now_s();
     flush_all(rk);
-    double cpu1 = proc_cpu_s(t->pid);
+    double cpu1 = bench_proc_cpu_s(t->pid);
     rd_kafka_destroy(rk);
     *total_msgs += ph.delivered;
     qsort(ph.lat_us, ph.nlat, sizeof(*ph.lat_us), cmp_i64);
@@ -442,7 +327,7 @@ static rd_kafka_topic_partition_list_t *retained(rd_kafka_t *rk, int64_t *hi, in
         int64_t lo;
         rd_kafka_resp_err_t e = rd_kafka_query_watermark_offsets(rk, TOPIC, p, &lo, &hi[p], 10000);
         if (e)
-            die("watermarks of %s/%d: %s", TOPIC, p, rd_kafka_err2str(e));
+            bench_die("watermarks of %s/%d: %s", TOPIC, p, rd_kafka_err2str(e));
         rd_kafka_topic_partition_list_add(parts, TOPIC, p)->offset = lo;
         *msgs += hi[p] - lo;
     }
@@ -457,24 +342,24 @@ static void phase_consume(const target_t *t, consume_res_t *r)
     char err[512], group[64];
     rd_kafka_conf_t *conf = rd_kafka_conf_new();
     snprintf(group, sizeof(group), "bench-%d", (int)getpid());
-    conf_set(conf, "bootstrap.servers", t->bootstrap);
-    conf_set(conf, "group.id", group);
-    conf_set(conf, "enable.auto.commit", "false");
-    conf_set(conf, "log_level", "3");
+    bench_conf_set(conf, "bootstrap.servers", t->bootstrap);
+    bench_conf_set(conf, "group.id", group);
+    bench_conf_set(conf, "enable.auto.commit", "false");
+    bench_conf_set(conf, "log_level", "3");
     rd_kafka_t *rk = rd_kafka_new(RD_KAFKA_CONSUMER, conf, err, sizeof(err));
     if (!rk)
-        die("rd_kafka_new: %s", err);
+        bench_die("rd_kafka_new: %s", err);
     int64_t hi[o.partitions], per_pass, left = 0;
     rd_kafka_topic_partition_list_t *parts = retained(rk, hi, &per_pass);
     memset(r, 0, sizeof(*r));
-    double cpu0 = proc_cpu_s(t->pid), t0 = now_s(), now = t0;
+    double cpu0 = bench_proc_cpu_s(t->pid), t0 = bench_now_s(), now = t0;
     while (now < t0 + 2.0 * o.seconds && (left > 0 || now < t0 + o.seconds)) {
         if (left == 0) {
             rd_kafka_assign(rk, parts); /* (re)start every partition at its log start */
             left = per_pass;
         }
         rd_kafka_message_t *m = rd_kafka_consumer_poll(rk, 100);
-        now = now_s();
+        now = bench_now_s();
         if (!m)
             continue;
         if (!m->err) {
@@ -486,7 +371,7 @@ static void phase_consume(const target_t *t, consume_res_t *r)
         }
         rd_kafka_message_destroy(m);
     }
-    double cpu1 = proc_cpu_s(t->pid);
+    double cpu1 = bench_proc_cpu_s(t->pid);
     rd_kafka_topic_partition_list_destroy(parts);
     rd_kafka_destroy(rk);
     r->retained = per_pass;
@@ -544,8 +429,8 @@ static void run_target(target_t *t, const char *base, result_t *r)
     phase_latency(t, &r->lat, &total);
     fprintf(stderr, "bench: %s: consume (%" PRId64 " messages produced)\n", t->name, total);
     phase_consume(t, &r->cons);
-    r->rss_mb = proc_rss_mb(t->pid);
-    stop(t->pid);
+    r->rss_mb = bench_proc_rss_mb(t->pid);
+    bench_stop(t->pid);
     print_target(t, r);
 }
 
@@ -614,28 +499,9 @@ static void payload_init(void)
     }
 }
 
-/* Write and delete @p mb MB in @p dir first. On a fresh VM the first
- * write to each guest page is slow (the hypervisor backs it then); a
- * broker that writes files pays for that, a mock that reuses a few MB of
- * heap does not. Pages freed by the delete come back warm. */
-static void warm_page_cache(const char *dir, int mb)
-{
-    char path[600];
-    snprintf(path, sizeof(path), "%s/warm", dir);
-    int fd = open(path, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0644);
-    if (fd < 0)
-        die("%s: %s", path, strerror(errno));
-    double t0 = now_s();
-    for (int i = 0; i < mb; i++)
-        if (write(fd, payload, 1000000) != 1000000)
-            die("%s: %s", path, strerror(errno));
-    close(fd);
-    unlink(path);
-    fprintf(stderr, "bench: warmed %d MB of page cache at %.0f MB/s\n", mb, mb / (now_s() - t0));
-}
-
 int main(int argc, char **argv)
 {
+    bench_set_name("bench_broker");
     const char *dir = parse_args(argc, argv);
     char base[512];
     snprintf(base, sizeof(base), "%s/xdc-bench-XXXXXX",
@@ -643,15 +509,15 @@ int main(int argc, char **argv)
              : getenv("TMPDIR") ? getenv("TMPDIR")
                                 : "/tmp");
     if (!mkdtemp(base))
-        die("mkdtemp %s: %s", base, strerror(errno));
-    atexit(kill_children);
+        bench_die("mkdtemp %s: %s", base, strerror(errno));
+    atexit(bench_kill_children);
     signal(SIGINT, on_fatal_signal);
     signal(SIGTERM, on_fatal_signal);
     signal(SIGSEGV, on_fatal_signal);
     signal(SIGABRT, on_fatal_signal);
     payload_init();
     if (o.warm_mb > 0)
-        warm_page_cache(base, o.warm_mb);
+        bench_warm_page_cache(base, payload, o.warm_mb);
     fprintf(stderr,
             "bench: %d cpus, %d B messages, codec %s, acks=all, idempotence %s, %d "
             "partitions, scratch %s\n",

@@ -29,6 +29,8 @@
  * targets. Progress goes to stderr. Every child is stopped by its PID,
  * also when the benchmark fails (atexit and signal handlers), each child
  * has PR_SET_PDEATHSIG, and the scratch directory is removed. */
+#include "bench/bench_util.h"
+
 #include <librdkafka/rdkafka.h>
 
 #include <dirent.h>
@@ -54,7 +56,6 @@
 #define REMOTE      SRC_ALIAS "." TOPIC /* DefaultReplicationPolicy's name */
 #define NPART       8
 #define REC_SZ      1024
-#define MAX_CHILD   8
 #define MAX_THREADS 64
 #define MAX_PROPS   16
 #define PAYLOAD_SZ  (4u << 20)
@@ -81,25 +82,11 @@ typedef struct result {
 } result_t;
 
 static opts_t o = {.targets = "kcat,mirror", .mb = 1024, .stall_s = 120};
-static pid_t children[MAX_CHILD];
 static char base[512];                 /* the scratch directory; removed by cleanup() */
 static volatile sig_atomic_t stopping; /* set by cleanup(): the brokers are going away */
 static uint8_t *payload;
 
 /* --- small helpers ------------------------------------------------------ */
-
-static double now_s(void)
-{
-    struct timespec ts;
-    clock_gettime(CLOCK_MONOTONIC, &ts);
-    return (double)ts.tv_sec + ts.tv_nsec / 1e9;
-}
-
-static void sleep_us(long us)
-{
-    struct timespec ts = {us / 1000000, (us % 1000000) * 1000};
-    nanosleep(&ts, NULL);
-}
 
 /* Kill and reap every child, then remove the scratch directory. Only
  * async-signal-safe calls (kill, waitpid, fork, execv), so the signal
@@ -107,12 +94,7 @@ static void sleep_us(long us)
 static void cleanup(void)
 {
     stopping = 1;
-    for (int i = 0; i < MAX_CHILD; i++)
-        if (children[i] > 0) {
-            kill(children[i], SIGKILL);
-            waitpid(children[i], NULL, 0);
-            children[i] = 0;
-        }
+    bench_kill_children();
     if (!base[0])
         return;
     pid_t pid = fork();
@@ -124,18 +106,6 @@ static void cleanup(void)
     if (pid > 0)
         waitpid(pid, NULL, 0);
     base[0] = '\0';
-}
-
-static void die(const char *fmt, ...) __attribute__((format(printf, 1, 2), noreturn));
-static void die(const char *fmt, ...)
-{
-    va_list ap;
-    va_start(ap, fmt);
-    fprintf(stderr, "bench_mirror: ");
-    vfprintf(stderr, fmt, ap);
-    fprintf(stderr, "\n");
-    va_end(ap);
-    exit(1); /* cleanup() runs from atexit */
 }
 
 /* Copy the last 4 KB of a child's output to stderr: the scratch
@@ -158,51 +128,6 @@ static void on_fatal_signal(int sig)
     cleanup();
     signal(sig, SIG_DFL);
     raise(sig);
-}
-
-/* CPU seconds (utime + stime) in a /proc/.../stat file, or -1. */
-static double stat_cpu_s(const char *path)
-{
-    char buf[2048];
-    FILE *f = fopen(path, "r");
-    if (!f)
-        return -1;
-    size_t n = fread(buf, 1, sizeof(buf) - 1, f);
-    fclose(f);
-    buf[n] = '\0';
-    /* Fields after the command name, which may hold spaces: state is
-     * field 3, utime field 14, stime field 15. */
-    const char *p = strrchr(buf, ')');
-    unsigned long long ut = 0, st = 0;
-    if (!p || sscanf(p + 2, "%*c %*d %*d %*d %*d %*d %*u %*u %*u %*u %*u %llu %llu", &ut, &st) != 2)
-        return -1;
-    return (double)(ut + st) / (double)sysconf(_SC_CLK_TCK);
-}
-
-/* CPU seconds @p pid has used so far. */
-static double proc_cpu_s(pid_t pid)
-{
-    char path[64];
-    snprintf(path, sizeof(path), "/proc/%d/stat", (int)pid);
-    double s = stat_cpu_s(path);
-    if (s < 0)
-        die("cannot read %s", path);
-    return s;
-}
-
-/* Peak resident set of @p pid in MB (VmHWM). */
-static double proc_rss_mb(pid_t pid)
-{
-    char path[64], line[256];
-    double kb = -1;
-    snprintf(path, sizeof(path), "/proc/%d/status", (int)pid);
-    FILE *f = fopen(path, "r");
-    while (f && fgets(line, sizeof(line), f))
-        if (sscanf(line, "VmHWM: %lf kB", &kb) == 1)
-            break;
-    if (f)
-        fclose(f);
-    return kb < 0 ? -1 : kb * 1024 / 1e6;
 }
 
 typedef struct thread_cpu {
@@ -237,7 +162,7 @@ static void thread_cpu_json(pid_t pid, char *out, size_t outlen)
         if (f)
             fclose(f);
         snprintf(path, sizeof(path), "/proc/%d/task/%s/stat", (int)pid, e->d_name);
-        double s = stat_cpu_s(path);
+        double s = bench_stat_cpu_s(path);
         size_t i = 0;
         while (i < n && strcmp(t[i].name, name) != 0)
             i++;
@@ -267,54 +192,6 @@ static double rusage_s(const struct rusage *ru)
 
 /* --- child processes ---------------------------------------------------- */
 
-/* Run @p argv with stderr (and stdout unless @p out_fd >= 0) to @p log,
- * stdin from @p in_fd or /dev/null. Pipe ends must be O_CLOEXEC. */
-static pid_t spawn(const char *const argv[], const char *log, int in_fd, int out_fd)
-{
-    pid_t pid = fork();
-    if (pid < 0)
-        die("fork: %s", strerror(errno));
-    if (pid == 0) {
-        prctl(PR_SET_PDEATHSIG, SIGKILL);
-        int fd = open(log, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0644);
-        int in = in_fd >= 0 ? in_fd : open("/dev/null", O_RDONLY | O_CLOEXEC);
-        if (fd < 0 || in < 0 || dup2(in, 0) < 0 || dup2(out_fd >= 0 ? out_fd : fd, 1) < 0 ||
-            dup2(fd, 2) < 0)
-            _exit(127);
-        execv(argv[0], (char *const *)argv);
-        _exit(127);
-    }
-    for (int i = 0; i < MAX_CHILD; i++)
-        if (children[i] == 0) {
-            children[i] = pid;
-            break;
-        }
-    return pid;
-}
-
-static void forget(pid_t pid)
-{
-    for (int i = 0; i < MAX_CHILD; i++)
-        if (children[i] == pid)
-            children[i] = 0;
-}
-
-/* SIGTERM, up to 10 s to exit, then SIGKILL. */
-static void stop(pid_t pid)
-{
-    int status;
-    kill(pid, SIGTERM);
-    for (int i = 0; i < 1000; i++) {
-        if (waitpid(pid, &status, WNOHANG) == pid)
-            goto reaped;
-        sleep_us(10000);
-    }
-    kill(pid, SIGKILL);
-    waitpid(pid, &status, 0);
-reaped:
-    forget(pid);
-}
-
 /* Wait up to 20 s until the broker's log holds "(port N" and take N. */
 static void wait_port(broker_t *b)
 {
@@ -333,12 +210,12 @@ static void wait_port(broker_t *b)
             fclose(f);
         if (waitpid(b->pid, NULL, WNOHANG) == b->pid) {
             show_tail(b->log);
-            die("%s broker exited during start", b->name);
+            bench_die("%s broker exited during start", b->name);
         }
-        sleep_us(20000);
+        bench_sleep_us(20000);
     }
     show_tail(b->log);
-    die("%s broker did not start within 20 s", b->name);
+    bench_die("%s broker did not start within 20 s", b->name);
 }
 
 /* Default configuration, but on a free port and with the HTTP endpoint
@@ -363,19 +240,12 @@ static void broker_start(broker_t *b)
                           "--override",
                           "group.initial.rebalance.delay.ms=0",
                           NULL};
-    b->pid = spawn(argv, b->log, -1, -1);
+    b->pid = bench_spawn(argv, b->log, -1, -1);
     wait_port(b);
     fprintf(stderr, "bench: %s broker pid %d at %s\n", b->name, (int)b->pid, b->bootstrap);
 }
 
 /* --- clients ------------------------------------------------------------ */
-
-static void conf_set(rd_kafka_conf_t *conf, const char *k, const char *v)
-{
-    char err[512];
-    if (rd_kafka_conf_set(conf, k, v, err, sizeof(err)) != RD_KAFKA_CONF_OK)
-        die("%s=%s: %s", k, v, err);
-}
 
 /* librdkafka's warnings and errors, except those about the brokers
  * cleanup() has just stopped. */
@@ -392,14 +262,14 @@ static rd_kafka_t *client_new(rd_kafka_type_t type, const broker_t *b, const cha
     char err[512];
     if (!conf)
         conf = rd_kafka_conf_new();
-    conf_set(conf, "bootstrap.servers", b->bootstrap);
-    conf_set(conf, "log_level", "4");
+    bench_conf_set(conf, "bootstrap.servers", b->bootstrap);
+    bench_conf_set(conf, "log_level", "4");
     rd_kafka_conf_set_log_cb(conf, on_log);
     for (; kv && kv[0]; kv += 2)
-        conf_set(conf, kv[0], kv[1]);
+        bench_conf_set(conf, kv[0], kv[1]);
     rd_kafka_t *rk = rd_kafka_new(type, conf, err, sizeof(err));
     if (!rk)
-        die("rd_kafka_new: %s", err);
+        bench_die("rd_kafka_new: %s", err);
     return rk;
 }
 
@@ -409,7 +279,7 @@ static void create_topic(const broker_t *b, const char *topic)
     rd_kafka_t *rk = client_new(RD_KAFKA_PRODUCER, b, NULL, NULL);
     rd_kafka_NewTopic_t *nt = rd_kafka_NewTopic_new(topic, NPART, 1, err, sizeof(err));
     if (!nt)
-        die("NewTopic %s: %s", topic, err);
+        bench_die("NewTopic %s: %s", topic, err);
     rd_kafka_queue_t *q = rd_kafka_queue_new(rk);
     rd_kafka_CreateTopics(rk, &nt, 1, NULL, q);
     rd_kafka_event_t *ev = rd_kafka_queue_poll(q, 30000);
@@ -417,11 +287,11 @@ static void create_topic(const broker_t *b, const char *topic)
     size_t n = 0;
     const rd_kafka_topic_result_t **tr = res ? rd_kafka_CreateTopics_result_topics(res, &n) : NULL;
     if (!res || rd_kafka_event_error(ev) || n != 1 || rd_kafka_topic_result_error(tr[0]))
-        die("CreateTopics %s on the %s broker: %s", topic, b->name,
-            !res                       ? "no answer in 30 s"
-            : rd_kafka_event_error(ev) ? rd_kafka_event_error_string(ev)
-            : n != 1                   ? "no result"
-                                       : rd_kafka_topic_result_error_string(tr[0]));
+        bench_die("CreateTopics %s on the %s broker: %s", topic, b->name,
+                  !res                       ? "no answer in 30 s"
+                  : rd_kafka_event_error(ev) ? rd_kafka_event_error_string(ev)
+                  : n != 1                   ? "no result"
+                                             : rd_kafka_topic_result_error_string(tr[0]));
     rd_kafka_event_destroy(ev);
     rd_kafka_queue_destroy(q);
     rd_kafka_NewTopic_destroy(nt);
@@ -438,7 +308,7 @@ static int64_t end_sum(rd_kafka_t *rk, const char *topic, int strict)
         int64_t lo, hi;
         rd_kafka_resp_err_t e = rd_kafka_query_watermark_offsets(rk, topic, p, &lo, &hi, 5000);
         if (e && strict)
-            die("watermarks of %s/%d: %s", topic, p, rd_kafka_err2str(e));
+            bench_die("watermarks of %s/%d: %s", topic, p, rd_kafka_err2str(e));
         sum += e ? 0 : hi;
     }
     return sum;
@@ -467,7 +337,7 @@ static double preload(const broker_t *src, int64_t nrec)
     rd_kafka_conf_set_dr_msg_cb(conf, on_delivery);
     rd_kafka_conf_set_opaque(conf, &failed);
     rd_kafka_t *rk = client_new(RD_KAFKA_PRODUCER, src, kv, conf);
-    double t0 = now_s();
+    double t0 = bench_now_s();
     for (int64_t i = 0; i < nrec; i++) {
         size_t off = (size_t)((i * 4099) % (int64_t)(PAYLOAD_SZ - REC_SZ));
         rd_kafka_resp_err_t e;
@@ -477,14 +347,14 @@ static double preload(const broker_t *src, int64_t nrec)
                RD_KAFKA_RESP_ERR__QUEUE_FULL)
             rd_kafka_poll(rk, 1);
         if (e)
-            die("producev: %s", rd_kafka_err2str(e));
+            bench_die("producev: %s", rd_kafka_err2str(e));
         if (i % 1024 == 0)
             rd_kafka_poll(rk, 0);
     }
     rd_kafka_resp_err_t e = rd_kafka_flush(rk, 300000);
-    double secs = now_s() - t0;
+    double secs = bench_now_s() - t0;
     if (e || failed)
-        die("preload: %s, %" PRId64 " failed", rd_kafka_err2str(e), failed);
+        bench_die("preload: %s, %" PRId64 " failed", rd_kafka_err2str(e), failed);
     rd_kafka_destroy(rk);
     return secs;
 }
@@ -505,9 +375,11 @@ static void run_kcat(const broker_t *src, const broker_t *dst, rd_kafka_t *probe
                             "beginning", "-e", "-q", "-f",           "%s\n", NULL};
     const char *argv_p[] = {o.kcat_bin, "-P", "-b", dst->bootstrap, "-t", KCAT_TOPIC, NULL};
     if (pipe2(fds, O_CLOEXEC) < 0)
-        die("pipe: %s", strerror(errno));
-    double bcpu0 = proc_cpu_s(src->pid) + proc_cpu_s(dst->pid), t0 = now_s(), t1 = t0;
-    pid_t pids[2] = {spawn(argv_c, log_c, -1, fds[1]), spawn(argv_p, log_p, fds[0], -1)};
+        bench_die("pipe: %s", strerror(errno));
+    double bcpu0 = bench_proc_cpu_s(src->pid) + bench_proc_cpu_s(dst->pid), t0 = bench_now_s(),
+           t1 = t0;
+    pid_t pids[2] = {bench_spawn(argv_c, log_c, -1, fds[1]),
+                     bench_spawn(argv_p, log_p, fds[0], -1)};
     close(fds[0]);
     close(fds[1]);
     fprintf(stderr, "bench: kcat-pipe: consumer pid %d, producer pid %d\n", (int)pids[0],
@@ -520,30 +392,30 @@ static void run_kcat(const broker_t *src, const broker_t *dst, rd_kafka_t *probe
             int st;
             if (pids[i] <= 0 || wait4(pids[i], &st, WNOHANG, &ru) != pids[i])
                 continue;
-            t1 = now_s();
-            forget(pids[i]);
+            t1 = bench_now_s();
+            bench_forget(pids[i]);
             if (!WIFEXITED(st) || WEXITSTATUS(st) != 0) {
                 show_tail(i ? log_p : log_c);
-                die("kcat %s failed (wait status %d)", i ? "-P" : "-C", st);
+                bench_die("kcat %s failed (wait status %d)", i ? "-P" : "-C", st);
             }
             cpu[i] = rusage_s(&ru);
             pids[i] = 0;
             left--;
         }
         if (r->first_s < 0 && end_sum(probe, KCAT_TOPIC, 0) > 0)
-            r->first_s = now_s() - t0;
-        if (now_s() - t0 > o.stall_s + want / 1e4)
-            die("kcat-pipe did not finish in %.0f s", now_s() - t0);
+            r->first_s = bench_now_s() - t0;
+        if (bench_now_s() - t0 > o.stall_s + want / 1e4)
+            bench_die("kcat-pipe did not finish in %.0f s", bench_now_s() - t0);
         if (left > 0)
-            sleep_us(100000);
+            bench_sleep_us(100000);
     }
     r->seconds = t1 - t0;
     r->cpu_s = cpu[0] + cpu[1];
-    r->brokers_cpu_s = proc_cpu_s(src->pid) + proc_cpu_s(dst->pid) - bcpu0;
+    r->brokers_cpu_s = bench_proc_cpu_s(src->pid) + bench_proc_cpu_s(dst->pid) - bcpu0;
     r->records = end_sum(probe, KCAT_TOPIC, 1);
     if (r->records != want)
-        die("kcat-pipe: the target holds %" PRId64 " records, the source %" PRId64, r->records,
-            want);
+        bench_die("kcat-pipe: the target holds %" PRId64 " records, the source %" PRId64,
+                  r->records, want);
     snprintf(r->extra, sizeof(r->extra), ",\"consumer_cpu_s\":%.2f,\"producer_cpu_s\":%.2f", cpu[0],
              cpu[1]);
 }
@@ -554,7 +426,7 @@ static void write_mirror_conf(const char *path, const broker_t *src, const broke
 {
     FILE *f = fopen(path, "w");
     if (!f)
-        die("%s: %s", path, strerror(errno));
+        bench_die("%s: %s", path, strerror(errno));
     fprintf(f,
             "clusters = " SRC_ALIAS ", dst\n" SRC_ALIAS ".bootstrap.servers = %s\n"
             "dst.bootstrap.servers = %s\n" SRC_ALIAS "->dst.enabled = true\n" SRC_ALIAS
@@ -564,7 +436,7 @@ static void write_mirror_conf(const char *path, const broker_t *src, const broke
     for (int i = 0; i < o.nprops; i++)
         fprintf(f, "%s\n", o.props[i]);
     if (fclose(f) != 0)
-        die("%s: %s", path, strerror(errno));
+        bench_die("%s: %s", path, strerror(errno));
 }
 
 /* Start the mirror, poll the target until it holds @p want records of
@@ -577,28 +449,28 @@ static void run_mirror(const broker_t *src, const broker_t *dst, rd_kafka_t *pro
     snprintf(log, sizeof(log), "%s/mirror.log", base);
     write_mirror_conf(conf, src, dst);
     const char *argv[] = {o.mirror_bin, conf, NULL};
-    double bcpu0 = proc_cpu_s(src->pid) + proc_cpu_s(dst->pid), t0 = now_s();
+    double bcpu0 = bench_proc_cpu_s(src->pid) + bench_proc_cpu_s(dst->pid), t0 = bench_now_s();
     double last_move = t0, last_report = t0;
-    pid_t pid = spawn(argv, log, -1, -1);
+    pid_t pid = bench_spawn(argv, log, -1, -1);
     fprintf(stderr, "bench: xdc-mirror pid %d, log %s\n", (int)pid, log);
     int64_t have = 0, prev = 0;
     r->first_s = -1;
     while (have < want) {
-        sleep_us(100000);
+        bench_sleep_us(100000);
         if (waitpid(pid, NULL, WNOHANG) == pid) {
             show_tail(log);
-            die("xdc-mirror exited");
+            bench_die("xdc-mirror exited");
         }
         have = end_sum(probe, REMOTE, 0);
-        double now = now_s();
+        double now = bench_now_s();
         if (have > 0 && r->first_s < 0)
             r->first_s = now - t0;
         if (have > prev)
             last_move = now;
         if (now - last_move > o.stall_s) {
             show_tail(log);
-            die("xdc-mirror: no progress for %d s at %" PRId64 " of %" PRId64 " records", o.stall_s,
-                have, want);
+            bench_die("xdc-mirror: no progress for %d s at %" PRId64 " of %" PRId64 " records",
+                      o.stall_s, have, want);
         }
         if (now - last_report >= 2.0) {
             fprintf(stderr, "bench: xdc-mirror: %" PRId64 " of %" PRId64 " records\n", have, want);
@@ -606,16 +478,16 @@ static void run_mirror(const broker_t *src, const broker_t *dst, rd_kafka_t *pro
         }
         prev = have;
     }
-    r->seconds = now_s() - t0;
-    r->cpu_s = proc_cpu_s(pid);
-    r->brokers_cpu_s = proc_cpu_s(src->pid) + proc_cpu_s(dst->pid) - bcpu0;
-    double rss = proc_rss_mb(pid);
+    r->seconds = bench_now_s() - t0;
+    r->cpu_s = bench_proc_cpu_s(pid);
+    r->brokers_cpu_s = bench_proc_cpu_s(src->pid) + bench_proc_cpu_s(dst->pid) - bcpu0;
+    double rss = bench_proc_rss_mb(pid);
     thread_cpu_json(pid, threads, sizeof(threads));
-    stop(pid);
+    bench_stop(pid);
     r->records = end_sum(probe, REMOTE, 1);
     if (r->records != want)
-        die("xdc-mirror: the target holds %" PRId64 " records, the source %" PRId64, r->records,
-            want);
+        bench_die("xdc-mirror: the target holds %" PRId64 " records, the source %" PRId64,
+                  r->records, want);
     snprintf(r->extra, sizeof(r->extra), ",\"peak_rss_mb\":%.0f,\"thread_cpu_s\":%s", rss, threads);
 }
 
@@ -737,30 +609,11 @@ static void payload_init(void)
     uint64_t s = 88172645463325252ULL;
     payload = malloc(PAYLOAD_SZ);
     if (!payload)
-        die("out of memory");
+        bench_die("out of memory");
     for (size_t i = 0; i < PAYLOAD_SZ; i++) {
         s ^= s << 13, s ^= s >> 7, s ^= s << 17;
         payload[i] = (i / 32) % 2 ? (uint8_t)('!' + s % 94) : (uint8_t)text[i % (sizeof(text) - 1)];
     }
-}
-
-/* Write and delete @p mb MB in the scratch directory first: on a fresh VM
- * the first write to each guest page is slow (see docs/performance.md,
- * "Cold memory"), and every copy here writes new page cache. */
-static void warm_page_cache(int mb)
-{
-    char path[600];
-    snprintf(path, sizeof(path), "%s/warm", base);
-    int fd = open(path, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0644);
-    if (fd < 0)
-        die("%s: %s", path, strerror(errno));
-    double t0 = now_s();
-    for (int i = 0; i < mb; i++)
-        if (write(fd, payload, 1000000) != 1000000)
-            die("%s: %s", path, strerror(errno));
-    close(fd);
-    unlink(path);
-    fprintf(stderr, "bench: warmed %d MB of page cache at %.0f MB/s\n", mb, mb / (now_s() - t0));
 }
 
 static void scratch_init(const char *dir)
@@ -770,7 +623,7 @@ static void scratch_init(const char *dir)
     if (!mkdtemp(base)) {
         int e = errno;
         base[0] = '\0';
-        die("mkdtemp in %s: %s", tmp, strerror(e));
+        bench_die("mkdtemp in %s: %s", tmp, strerror(e));
     }
     atexit(cleanup);
     signal(SIGINT, on_fatal_signal);
@@ -782,10 +635,11 @@ static void scratch_init(const char *dir)
 
 int main(int argc, char **argv)
 {
+    bench_set_name("bench_mirror");
     scratch_init(parse_args(argc, argv));
     payload_init();
     if (o.warm_mb > 0)
-        warm_page_cache(o.warm_mb);
+        bench_warm_page_cache(base, payload, o.warm_mb);
     int64_t want = (int64_t)o.mb * 1000000 / REC_SZ;
     broker_t src = {.name = "source"}, dst = {.name = "target"};
     broker_start(&src);
@@ -797,7 +651,8 @@ int main(int argc, char **argv)
     rd_kafka_t *sprobe = client_new(RD_KAFKA_CONSUMER, &src, NULL, NULL);
     rd_kafka_t *dprobe = client_new(RD_KAFKA_CONSUMER, &dst, NULL, NULL);
     if (end_sum(sprobe, TOPIC, 1) != want)
-        die("the source holds %" PRId64 " records, not %" PRId64, end_sum(sprobe, TOPIC, 1), want);
+        bench_die("the source holds %" PRId64 " records, not %" PRId64, end_sum(sprobe, TOPIC, 1),
+                  want);
     print_config(want, pre_s);
     result_t k = {0}, m = {0};
     int run_k = strstr(o.targets, "kcat") != NULL, run_m = strstr(o.targets, "mirror") != NULL;
@@ -818,8 +673,8 @@ int main(int argc, char **argv)
         print_ratios(&k, &m);
     rd_kafka_destroy(sprobe);
     rd_kafka_destroy(dprobe);
-    stop(src.pid);
-    stop(dst.pid);
+    bench_stop(src.pid);
+    bench_stop(dst.pid);
     free(payload);
     return 0; /* cleanup() removes the scratch directory */
 }
