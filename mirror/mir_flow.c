@@ -326,11 +326,13 @@ static void dr_cb(rd_kafka_t *rk, const rd_kafka_message_t *m, void *opaque)
 
 /* --- consuming ---------------------------------------------------------- */
 
-static rd_kafka_headers_t *copy_headers(mir_flow_t *f, const rd_kafka_message_t *m, size_t *bytes)
+/* The source record's headers (@p src, NULL when it has none) plus the
+ * provenance headers; their bytes are added to @p bytes. */
+static rd_kafka_headers_t *copy_headers(mir_flow_t *f, const rd_kafka_message_t *m,
+                                        const rd_kafka_headers_t *src, size_t *bytes)
 {
-    rd_kafka_headers_t *src = NULL;
     rd_kafka_headers_t *h;
-    if (rd_kafka_message_headers(m, &src) == RD_KAFKA_RESP_ERR_NO_ERROR && src) {
+    if (src) {
         h = rd_kafka_headers_copy(src);
         rd_kafka_header_remove(h, MIR_HDR_SRC);
     } else {
@@ -352,14 +354,11 @@ static rd_kafka_headers_t *copy_headers(mir_flow_t *f, const rd_kafka_message_t 
     return h;
 }
 
-static bool from_target(mir_flow_t *f, const rd_kafka_message_t *m)
+static bool from_target(mir_flow_t *f, const rd_kafka_headers_t *h)
 {
-    rd_kafka_headers_t *h;
     const void *v;
     size_t vlen;
-    if (rd_kafka_message_headers(m, &h) != RD_KAFKA_RESP_ERR_NO_ERROR)
-        return false;
-    if (rd_kafka_header_get_last(h, MIR_HDR_ORIGIN, &v, &vlen) != RD_KAFKA_RESP_ERR_NO_ERROR)
+    if (!h || rd_kafka_header_get_last(h, MIR_HDR_ORIGIN, &v, &vlen) != RD_KAFKA_RESP_ERR_NO_ERROR)
         return false;
     size_t alen = strlen(f->target->alias);
     return v && vlen == alen && memcmp(v, f->target->alias, alen) == 0;
@@ -390,7 +389,12 @@ static void handle_message(mir_flow_t *f, rd_kafka_message_t *m)
     r->offset = m->offset;
     rd_kafka_timestamp_type_t tstype;
     r->timestamp = rd_kafka_message_timestamp(m, &tstype);
-    if (from_target(f, m)) {
+    /* Parsed once: librdkafka walks the record again on every call for a
+     * record without headers. */
+    rd_kafka_headers_t *src_h = NULL;
+    if (rd_kafka_message_headers(m, &src_h) != RD_KAFKA_RESP_ERR_NO_ERROR)
+        src_h = NULL;
+    if (from_target(f, src_h)) {
         /* It came from the target cluster: mirroring it back would loop. */
         r->done = r->skipped = true;
         metrics_inc(f->m.skipped, 1);
@@ -399,7 +403,7 @@ static void handle_message(mir_flow_t *f, rd_kafka_message_t *m)
         return;
     }
     r->bytes = m->len + m->key_len;
-    rd_kafka_headers_t *h = copy_headers(f, m, &r->bytes);
+    rd_kafka_headers_t *h = copy_headers(f, m, src_h, &r->bytes);
     r->src = m;
     f->inflight_bytes += r->bytes;
     rd_kafka_resp_err_t err;
