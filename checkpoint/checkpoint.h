@@ -22,6 +22,8 @@
 
 #include "common/buf.h"
 
+#include <librdkafka/rdkafka.h>
+
 #include <stddef.h>
 #include <stdint.h>
 
@@ -180,5 +182,19 @@ void ckpt_index_translate(const ckpt_index_t *ix, const char *topic, size_t topi
  *  metrics. */
 size_t ckpt_index_points(const ckpt_index_t *ix, const char *topic, size_t topic_len,
                          int32_t partition);
+
+/* --- reading the offset-syncs topic ---------------------------------- */
+
+/** Read partition 0 of the offset-syncs topic @p topic with @p rk (a
+ *  consumer without a group; borrowed, assigned and unassigned here) from
+ *  offset *@p next up to the high watermark it has when called, into @p ix.
+ *  Records that do not decode are skipped and counted in *@p malformed.
+ *  @param next in: where to start (0 the first time); out: where the next
+ *  call starts.
+ *  @return 0; XDC_ETIMEDOUT when the end was not reached within
+ *  @p timeout_ms (what was read stays in @p ix); XDC_EKAFKA with the reason
+ *  in @p err. */
+int ckpt_syncs_read(rd_kafka_t *rk, const char *topic, int64_t *next, ckpt_index_t *ix,
+                    int timeout_ms, size_t *malformed, char *err, size_t errlen);
 
 #endif

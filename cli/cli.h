@@ -13,6 +13,7 @@ typedef struct cli_cmd {
 
 int cli_config(int argc, char **argv);
 int cli_lag(int argc, char **argv);
+int cli_translate(int argc, char **argv);
 
 /** Print "xdc: <msg>" on one line to stderr.  @return 2. */
 int cli_usage_error(const char *fmt, ...) __attribute__((format(printf, 1, 2)));

@@ -10,6 +10,8 @@
 static const cli_cmd_t commands[] = {
     {"config", "check properties files and print the configuration reference", cli_config},
     {"lag", "print a running mirror's replication lag per partition (GET /v1/lag)", cli_lag},
+    {"translate", "translate a consumer group's offsets from a flow's source to its target",
+     cli_translate},
 };
 
 int cli_usage_error(const char *fmt, ...)

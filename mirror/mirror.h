@@ -1,6 +1,7 @@
 #ifndef XDC_MIRROR_MIRROR_H
 #define XDC_MIRROR_MIRROR_H
 
+#include "checkpoint/checkpoint.h"
 #include "conf/conf.h"
 
 #include <stdbool.h>
@@ -117,5 +118,33 @@ void mir_conf_free(mir_conf_t *conf);
  *  @param conf borrowed for the duration of the call.
  *  @return 0, or an error with a one-line reason in @p errbuf. */
 int mir_run(const mir_conf_t *conf, char *errbuf, size_t errlen);
+
+/* --- consumer-offset translation ---------------------------------------- */
+
+/* One committed offset of a group on the source and its translation. */
+typedef struct mir_translation {
+    char *topic;  /* source topic */
+    char *remote; /* its name on the target */
+    int32_t partition;
+    int64_t committed;     /* the group's committed offset on the source */
+    int64_t log_start;     /* the source partition's log start offset, -1 unknown */
+    ckpt_translation_t tr; /* tr.offset: on the target; tr.inexact: why not exact */
+} mir_translation_t;
+
+/** Translate every committed offset of @p group on the source of flow
+ *  @p fc (only those of @p topic when not NULL): read the group's offsets
+ *  and the partitions' log starts on the source and the flow's
+ *  offset-syncs topic to its end, then translate (ckpt_index_translate).
+ *  @param out caller-owned array of *@p n entries, in (topic, partition)
+ *  order; free with mir_translations_free().
+ *  @return 0, or a negative code with the reason in @p err. */
+int mir_translate_group(const mir_conf_t *conf, const mir_flow_conf_t *fc, const char *group,
+                        const char *topic, int timeout_ms, mir_translation_t **out, size_t *n,
+                        char *err, size_t errlen);
+
+void mir_translations_free(mir_translation_t *v, size_t n);
+
+/** The flow named "<source>-><target>" in @p conf, or NULL.  @return borrowed. */
+const mir_flow_conf_t *mir_conf_flow(const mir_conf_t *conf, const char *name);
 
 #endif

@@ -380,6 +380,25 @@ void th_kafka_alter_topic_config(const char *bootstrap, const char *topic, const
         fail_msg("alter config %s=%s of %s on %s: %s", name, value, topic, bootstrap, err);
 }
 
+void th_kafka_commit(const char *bootstrap, const char *group, const char *topic,
+                     const int64_t *offsets, int n)
+{
+    const char *const kv[] = {"group.id", group, "enable.auto.commit", "false", NULL};
+    rd_kafka_t *rk = tk_client(RD_KAFKA_CONSUMER, bootstrap, kv);
+    rd_kafka_topic_partition_list_t *l = rd_kafka_topic_partition_list_new(n);
+    for (int i = 0; i < n; i++)
+        if (offsets[i] >= 0)
+            rd_kafka_topic_partition_list_add(l, topic, i)->offset = offsets[i];
+    rd_kafka_resp_err_t e = rd_kafka_commit(rk, l, 0);
+    for (int i = 0; !e && i < l->cnt; i++)
+        e = l->elems[i].err;
+    rd_kafka_topic_partition_list_destroy(l);
+    tk_client_free(rk);
+    if (e)
+        fail_msg("commit %s offsets of %s on %s: %s", group, topic, bootstrap,
+                 rd_kafka_err2name(e));
+}
+
 /* --- offsets -------------------------------------------------------------- */
 
 void th_kafka_end_offsets(const char *bootstrap, const char *topic, int64_t *out, int n)

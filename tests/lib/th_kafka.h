@@ -78,6 +78,12 @@ char *th_kafka_topic_config(const char *bootstrap, const char *topic, const char
 void th_kafka_alter_topic_config(const char *bootstrap, const char *topic, const char *name,
                                  const char *value);
 
+/** Commit offsets[i] for partition i of @p topic (0 <= i < @p n; a
+ *  negative entry is left out) as consumer group @p group, without joining
+ *  it. Fails the test on any error. */
+void th_kafka_commit(const char *bootstrap, const char *group, const char *topic,
+                     const int64_t *offsets, int n);
+
 /* --- offsets ---------------------------------------------------------- */
 
 /** @return the high watermark (next offset) of @p topic / @p partition. */
