@@ -24,6 +24,7 @@
 
 #include <librdkafka/rdkafka.h>
 
+#include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
 
@@ -178,12 +179,32 @@ void ckpt_index_translate(const ckpt_index_t *ix, const char *topic, size_t topi
                           int32_t partition, int64_t upstream, int64_t log_start,
                           ckpt_translation_t *out);
 
+/** The newest point held for @p topic / @p partition.
+ *  @return true with it in *@p up and *@p down; false when none. */
+bool ckpt_index_last(const ckpt_index_t *ix, const char *topic, size_t topic_len, int32_t partition,
+                     int64_t *up, int64_t *down);
+
 /** Points held for @p topic / @p partition (0 when unknown): for tests and
  *  metrics. */
 size_t ckpt_index_points(const ckpt_index_t *ix, const char *topic, size_t topic_len,
                          int32_t partition);
 
 /* --- reading the offset-syncs topic ---------------------------------- */
+
+/* Called with each record read.  @return 0, or < 0 when it does not decode
+ * (counted as malformed, then skipped). */
+typedef int (*ckpt_record_cb)(const rd_kafka_message_t *m, void *opaque);
+
+/** Read partition 0 of @p topic with @p rk (a consumer without a group;
+ *  borrowed, assigned and unassigned here) from offset *@p next up to the
+ *  high watermark it has when called, passing each record to @p cb.
+ *  @param next in: where to start (0 the first time; moved up to the log
+ *  start); out: where the next call starts.
+ *  @return 0 (also when the topic does not exist yet); XDC_ETIMEDOUT when
+ *  the end was not reached within @p timeout_ms (the records passed stay
+ *  passed); XDC_EKAFKA with the reason in @p err. */
+int ckpt_topic_read(rd_kafka_t *rk, const char *topic, int64_t *next, ckpt_record_cb cb,
+                    void *opaque, int timeout_ms, size_t *malformed, char *err, size_t errlen);
 
 /** Read partition 0 of the offset-syncs topic @p topic with @p rk (a
  *  consumer without a group; borrowed, assigned and unassigned here) from
@@ -196,5 +217,52 @@ size_t ckpt_index_points(const ckpt_index_t *ix, const char *topic, size_t topic
  *  in @p err. */
 int ckpt_syncs_read(rd_kafka_t *rk, const char *topic, int64_t *next, ckpt_index_t *ix,
                     int timeout_ms, size_t *malformed, char *err, size_t errlen);
+
+/* --- the latest checkpoints ------------------------------------------ */
+
+/* A checkpoint that is not exact carries this header, whose value is the
+ * reason (ckpt_inexact_str()); MirrorMaker 2 readers ignore it. */
+#define CKPT_INEXACT_HEADER "xdc.inexact"
+
+typedef struct ckpt_stored {
+    char *group; /* owned */
+    char *topic; /* owned: the target-side topic, as in the record */
+    int32_t partition;
+    int64_t upstream;   /* -1 until set */
+    int64_t downstream; /* -1 until set */
+    ckpt_inexact_t inexact;
+} ckpt_stored_t;
+
+/* The latest checkpoint per (group, topic, partition), sorted by that key.
+ * Zero-initialise; release with ckpt_store_close(). */
+typedef struct ckpt_store {
+    ckpt_stored_t *v;
+    size_t n, cap;
+} ckpt_store_t;
+
+/** The reason named @p s (ckpt_inexact_str()), CKPT_INEXACT_COUNT when
+ *  none is. */
+ckpt_inexact_t ckpt_inexact_parse(const char *s, size_t len);
+
+/** @return the entry of the key, or NULL. Borrowed until the next put. */
+const ckpt_stored_t *ckpt_store_find(const ckpt_store_t *s, const char *group, const char *topic,
+                                     int32_t partition);
+
+/** @return the entry of the key, added (offsets -1) when new. Borrowed
+ *  until the next put. */
+ckpt_stored_t *ckpt_store_put(ckpt_store_t *s, const char *group, const char *topic,
+                              int32_t partition);
+
+/** Decode a checkpoint record and make it its key's latest.
+ *  @param inexact the CKPT_INEXACT_HEADER value, NULL when absent.
+ *  @return 0 or XDC_EMALFORMED / XDC_EUNSUPPORTED (@p s unchanged). */
+int ckpt_store_add(ckpt_store_t *s, const void *key, size_t klen, const void *value, size_t vlen,
+                   const char *inexact, size_t inexact_len);
+
+/** ckpt_store_add() of a consumed record: a ckpt_record_cb whose opaque is
+ *  the store. */
+int ckpt_store_add_message(const rd_kafka_message_t *m, void *store);
+
+void ckpt_store_close(ckpt_store_t *s);
 
 #endif

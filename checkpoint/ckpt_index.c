@@ -315,6 +315,17 @@ void ckpt_index_translate(const ckpt_index_t *ix, const char *topic, size_t topi
     }
 }
 
+bool ckpt_index_last(const ckpt_index_t *ix, const char *topic, size_t topic_len, int32_t partition,
+                     int64_t *up, int64_t *down)
+{
+    const ckpt_ipart_t *p = part_find(ix, topic, topic_len, partition);
+    if (!p || p->n == 0)
+        return false;
+    *up = p->pts[p->n - 1].up;
+    *down = p->pts[p->n - 1].down;
+    return true;
+}
+
 size_t ckpt_index_points(const ckpt_index_t *ix, const char *topic, size_t topic_len,
                          int32_t partition)
 {

@@ -1,4 +1,5 @@
-/* Reading an offset-syncs topic into a ckpt_index. */
+/* Reading MM2's single-partition internal topics: the offset syncs into a
+ * ckpt_index, and any of them record by record. */
 #include "checkpoint/checkpoint.h"
 
 #include "common/clock.h"
@@ -26,19 +27,19 @@ static int add_record(ckpt_index_t *ix, const rd_kafka_message_t *m)
     return 0;
 }
 
-int ckpt_syncs_read(rd_kafka_t *rk, const char *topic, int64_t *next, ckpt_index_t *ix,
-                    int timeout_ms, size_t *malformed, char *err, size_t errlen)
+int ckpt_topic_read(rd_kafka_t *rk, const char *topic, int64_t *next, ckpt_record_cb cb,
+                    void *opaque, int timeout_ms, size_t *malformed, char *err, size_t errlen)
 {
     int64_t lo, hi, deadline = xdc_mono_ms() + timeout_ms;
     rd_kafka_resp_err_t e = rd_kafka_query_watermark_offsets(rk, topic, 0, &lo, &hi, timeout_ms);
     if (e == RD_KAFKA_RESP_ERR_UNKNOWN_TOPIC_OR_PART)
-        return 0; /* no syncs written yet */
+        return 0; /* nothing written yet */
     if (e) {
         xdc_errbuf(err, errlen, "%s: %s", topic, rd_kafka_err2str(e));
         return XDC_EKAFKA;
     }
     if (*next < lo)
-        *next = lo; /* retention or compaction removed the oldest syncs */
+        *next = lo; /* retention or compaction removed the oldest records */
     if (*next >= hi)
         return 0;
     rd_kafka_topic_partition_list_t *l = rd_kafka_topic_partition_list_new(1);
@@ -60,7 +61,7 @@ int ckpt_syncs_read(rd_kafka_t *rk, const char *topic, int64_t *next, ckpt_index
         if (!m)
             continue;
         if (m->err == RD_KAFKA_RESP_ERR_NO_ERROR) {
-            if (add_record(ix, m) < 0 && malformed)
+            if (cb(m, opaque) < 0 && malformed)
                 (*malformed)++;
             *next = m->offset + 1;
         } else if (m->err != RD_KAFKA_RESP_ERR__PARTITION_EOF) {
@@ -73,4 +74,15 @@ int ckpt_syncs_read(rd_kafka_t *rk, const char *topic, int64_t *next, ckpt_index
     }
     rd_kafka_assign(rk, NULL);
     return rc;
+}
+
+static int add_sync(const rd_kafka_message_t *m, void *opaque)
+{
+    return add_record(opaque, m);
+}
+
+int ckpt_syncs_read(rd_kafka_t *rk, const char *topic, int64_t *next, ckpt_index_t *ix,
+                    int timeout_ms, size_t *malformed, char *err, size_t errlen)
+{
+    return ckpt_topic_read(rk, topic, next, add_sync, ix, timeout_ms, malformed, err, errlen);
 }

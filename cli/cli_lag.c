@@ -39,34 +39,12 @@ static void print_help(void)
 static int parse_args(int argc, char **argv, lag_opts_t *o)
 {
     *o = (lag_opts_t){.url = LAG_DEFAULT_URL, .timeout_ms = 10000};
-    for (int i = 1; i < argc; i++) {
-        const char *a = argv[i];
-        if (!strcmp(a, "--help") || !strcmp(a, "-h")) {
-            print_help();
-            return 1;
-        }
-        if (!strcmp(a, "--json")) {
-            o->json = 1;
-            continue;
-        }
-        if (strcmp(a, "--url") && strcmp(a, "--flow") && strcmp(a, "--timeout-ms"))
-            return cli_usage_error("lag: unknown option '%s' (see xdc lag --help)", a);
-        if (i + 1 >= argc)
-            return cli_usage_error("lag: %s needs a value", a);
-        const char *v = argv[++i];
-        if (!strcmp(a, "--url"))
-            o->url = v;
-        else if (!strcmp(a, "--flow"))
-            o->flow = v;
-        else {
-            char *end;
-            long ms = strtol(v, &end, 10);
-            if (*end || end == v || ms < 1 || ms > 3600000)
-                return cli_usage_error("lag: --timeout-ms must be 1..3600000, not '%s'", v);
-            o->timeout_ms = (int)ms;
-        }
-    }
-    return 0;
+    const cli_opt_t opts[] = {
+        {"--url", CLI_STR, &o->url, 0, 0},    {"--flow", CLI_STR, &o->flow, 0, 0},
+        {"--json", CLI_FLAG, &o->json, 0, 0}, {"--timeout-ms", CLI_INT, &o->timeout_ms, 1, 3600000},
+        {NULL, CLI_FLAG, NULL, 0, 0},
+    };
+    return cli_parse("lag", argc, argv, opts, print_help);
 }
 
 /* The /v1/lag URL for --url: a bare "http://host:port" (with or without a

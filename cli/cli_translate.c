@@ -33,38 +33,19 @@ static void print_help(void)
 static int parse_args(int argc, char **argv, tr_opts_t *o)
 {
     *o = (tr_opts_t){.timeout_ms = 30000};
-    for (int i = 1; i < argc; i++) {
-        const char *a = argv[i];
-        if (!strcmp(a, "--help") || !strcmp(a, "-h")) {
-            print_help();
-            return 1;
-        }
-        if (!strcmp(a, "--json")) {
-            o->json = 1;
-            continue;
-        }
-        const char **slot = !strcmp(a, "--config")  ? &o->config
-                            : !strcmp(a, "--flow")  ? &o->flow
-                            : !strcmp(a, "--group") ? &o->group
-                            : !strcmp(a, "--topic") ? &o->topic
-                                                    : NULL;
-        if (!slot && strcmp(a, "--timeout-ms"))
-            return cli_usage_error("translate: unknown option '%s' (see xdc translate --help)", a);
-        if (i + 1 >= argc)
-            return cli_usage_error("translate: %s needs a value", a);
-        if (slot) {
-            *slot = argv[++i];
-            continue;
-        }
-        char *end;
-        long ms = strtol(argv[++i], &end, 10);
-        if (*end || end == argv[i] || ms < 1 || ms > 3600000)
-            return cli_usage_error("translate: --timeout-ms must be 1..3600000, not '%s'", argv[i]);
-        o->timeout_ms = (int)ms;
-    }
-    if (!o->config || !o->flow || !o->group)
+    const cli_opt_t opts[] = {
+        {"--config", CLI_STR, &o->config, 0, 0},
+        {"--flow", CLI_STR, &o->flow, 0, 0},
+        {"--group", CLI_STR, &o->group, 0, 0},
+        {"--topic", CLI_STR, &o->topic, 0, 0},
+        {"--json", CLI_FLAG, &o->json, 0, 0},
+        {"--timeout-ms", CLI_INT, &o->timeout_ms, 1, 3600000},
+        {NULL, CLI_FLAG, NULL, 0, 0},
+    };
+    int rc = cli_parse("translate", argc, argv, opts, print_help);
+    if (rc == 0 && (!o->config || !o->flow || !o->group))
         return cli_usage_error("translate: --config, --flow and --group are required");
-    return 0;
+    return rc;
 }
 
 static json_t *to_json(const tr_opts_t *o, const mir_translation_t *v, size_t n)
@@ -116,14 +97,10 @@ int cli_translate(int argc, char **argv)
 
     char err[1024];
     mir_conf_t conf = {0};
-    if (mir_conf_load(o.config, NULL, 0, &conf, err, sizeof(err)) < 0) {
+    const mir_flow_conf_t *fc = NULL;
+    if (cli_load_flow("translate", o.config, o.flow, &conf, &fc)) {
         mir_conf_free(&conf);
-        return cli_usage_error("%s", err);
-    }
-    const mir_flow_conf_t *fc = mir_conf_flow(&conf, o.flow);
-    if (!fc) {
-        mir_conf_free(&conf);
-        return cli_usage_error("translate: %s: no enabled flow '%s'", o.config, o.flow);
+        return 2;
     }
     mir_translation_t *v = NULL;
     size_t n = 0;
@@ -131,10 +108,7 @@ int cli_translate(int argc, char **argv)
     if (rc < 0) {
         fprintf(stderr, "xdc: translate: %s\n", err);
     } else if (o.json) {
-        json_t *j = to_json(&o, v, n);
-        json_dumpf(j, stdout, JSON_INDENT(2) | JSON_PRESERVE_ORDER);
-        printf("\n");
-        json_decref(j);
+        cli_print_json(to_json(&o, v, n));
     } else if (n == 0) {
         printf("group %s has no committed offsets%s%s on %s\n", o.group, o.topic ? " for " : "",
                o.topic ? o.topic : "", conf.clusters_v[fc->source].alias);

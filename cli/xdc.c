@@ -12,6 +12,8 @@ static const cli_cmd_t commands[] = {
     {"lag", "print a running mirror's replication lag per partition (GET /v1/lag)", cli_lag},
     {"translate", "translate a consumer group's offsets from a flow's source to its target",
      cli_translate},
+    {"checkpoints", "apply a flow's latest checkpoints to the consumer groups on its target",
+     cli_checkpoints},
 };
 
 int cli_usage_error(const char *fmt, ...)
@@ -30,7 +32,7 @@ static void print_help(void)
     printf("xdc: cross-datacenter replication and disaster recovery for Kafka\n\n"
            "Usage: xdc <command> [options]\n\nCommands:\n");
     for (size_t i = 0; i < sizeof(commands) / sizeof(commands[0]); i++)
-        printf("  %-10s %s\n", commands[i].name, commands[i].summary);
+        printf("  %-12s %s\n", commands[i].name, commands[i].summary);
     printf("\n`xdc <command> --help` describes a command. Daemons: xdc-broker, xdc-mirror,\n"
            "xdc-failover (each takes a properties file and --help).\n");
 }

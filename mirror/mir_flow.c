@@ -1116,6 +1116,11 @@ mir_flow_t *mir__flow_new(const mir_conf_t *conf, const mir_flow_conf_t *fc, cha
         mir__flow_free(f);
         return NULL;
     }
+    f->ck = mir__ckpt_new(f, errbuf, errlen);
+    if (!f->ck && errbuf[0]) {
+        mir__flow_free(f);
+        return NULL;
+    }
     return f;
 }
 
@@ -1131,6 +1136,13 @@ int mir__flow_start(mir_flow_t *f, char *errbuf, size_t errlen)
         return XDC_ESTATE;
     }
     f->data_started = true;
+    if (f->ck) {
+        if (pthread_create(&f->ckpt_thread, NULL, mir__ckpt_main, f) != 0) {
+            xdc_errbuf(errbuf, errlen, "%s: cannot start the checkpoint thread", f->name);
+            return XDC_ESTATE;
+        }
+        f->ckpt_started = true;
+    }
     log_info("[%s] started: consumer group %s, offset syncs to %s", f->name, f->group_id,
              f->syncs_topic);
     return 0;
@@ -1146,7 +1158,9 @@ void mir__flow_stop(mir_flow_t *f)
         pthread_join(f->data_thread, NULL);
     if (f->topics_started)
         pthread_join(f->topics_thread, NULL);
-    f->data_started = f->topics_started = false;
+    if (f->ckpt_started)
+        pthread_join(f->ckpt_thread, NULL);
+    f->data_started = f->topics_started = f->ckpt_started = false;
 }
 
 void mir__flow_free(mir_flow_t *f)
@@ -1159,6 +1173,7 @@ void mir__flow_free(mir_flow_t *f)
         rd_kafka_purge(f->producer, RD_KAFKA_PURGE_F_QUEUE | RD_KAFKA_PURGE_F_INFLIGHT);
         rd_kafka_poll(f->producer, 0);
     }
+    mir__ckpt_free(f->ck);
     for (size_t i = 0; i < f->ntopics; i++)
         topic_free(f->topics[i]);
     free(f->topics);

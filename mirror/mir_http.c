@@ -237,6 +237,11 @@ int mir__http_metrics_register(metrics_registry_t *reg, const mir_flows_t *fl)
          offsetof(mir_metrics_t, heartbeats)},
         {"xdc_mirror_failures_total", "Records the target refused.",
          offsetof(mir_metrics_t, failures)},
+        {"xdc_mirror_checkpoints_total", "Checkpoints written to the target.",
+         offsetof(mir_metrics_t, checkpoints)},
+        {"xdc_mirror_group_offset_syncs_total",
+         "Commits of checkpointed offsets to idle consumer groups on the target.",
+         offsetof(mir_metrics_t, group_syncs)},
     };
     mir_flow_t *const *flows = fl->v;
     size_t n = fl->n;
@@ -258,6 +263,17 @@ int mir__http_metrics_register(metrics_registry_t *reg, const mir_flows_t *fl)
     for (size_t i = 0; i < n; i++) {
         const char *v[] = {flows[i]->name};
         flows[i]->m.latency = metrics_child(lat, v);
+    }
+    metrics_family_t *cl = metrics_histogram(
+        reg, "xdc_mirror_checkpoint_latency_seconds",
+        "Source commit to its checkpoint on the target (an upper bound: from the last read of "
+        "the group's offsets before the commit).",
+        1, flow_l, lat_bounds, sizeof(lat_bounds) / sizeof(lat_bounds[0]));
+    if (!cl || mir__ckpt_metrics_register(reg, fl) < 0)
+        return XDC_ESTATE;
+    for (size_t i = 0; i < n; i++) {
+        const char *v[] = {flows[i]->name};
+        flows[i]->m.ckpt_latency = metrics_child(cl, v);
     }
     if (!metrics_collector(reg, METRICS_GAUGE, "xdc_mirror_lag_records",
                            "Source log-end offset minus the offset after the last record the "

@@ -21,6 +21,7 @@
 
 #include "common/buf.h"
 #include "common/metrics.h"
+#include "mirror/mir_ckpt.h"
 #include "mirror/mir_filter.h"
 #include "mirror/mir_policy.h"
 #include "mirror/mir_sync.h"
@@ -43,6 +44,8 @@ typedef struct mir_metrics {
     metrics_child_t *records, *bytes, *skipped, *duplicates, *duplicates_avoided, *syncs,
         *heartbeats, *failures;
     metrics_child_t *latency; /* record timestamp to target acknowledgement, seconds */
+    metrics_child_t *checkpoints, *group_syncs;
+    metrics_child_t *ckpt_latency; /* source commit (upper bound) to checkpoint on the target */
 } mir_metrics_t;
 
 /* One record on its way: consumed from the source, produced or skipped,
@@ -104,8 +107,10 @@ typedef struct mir_flow {
     rd_kafka_t *tgt_admin;    /* target: topic creation, configs */
     rd_kafka_t *tail;         /* target consumer without a group: reads partition tails */
 
-    pthread_t data_thread, topics_thread;
-    bool data_started, topics_started;
+    mir_ckpt_t *ck; /* NULL when checkpoints are off */
+
+    pthread_t data_thread, topics_thread, ckpt_thread;
+    bool data_started, topics_started, ckpt_started;
     atomic_bool stop;
 
     /* Under lock: everything below, read by the HTTP thread. The data
@@ -146,6 +151,38 @@ int mir__topics_ensure_partitions(mir_flow_t *f, const char *remote, int partiti
  *  @return 0 or XDC_EKAFKA (logged).  @thread any. */
 int mir__topics_ensure_internal(mir_flow_t *f, rd_kafka_t *rk, const char *topic, int rf);
 
+/* mir_ckpt.c */
+/** The flow's checkpoint state and clients, or NULL with *@p errbuf ""
+ *  when checkpoints are off, or NULL with the reason.  @thread main. */
+mir_ckpt_t *mir__ckpt_new(mir_flow_t *f, char *errbuf, size_t errlen);
+void mir__ckpt_free(mir_ckpt_t *ck);
+void *mir__ckpt_main(void *arg);
+
+/* mir_ckpt_view.c */
+/** GET /v1/checkpoints: the flows' last runs, only @p group's entries when
+ *  not NULL. */
+json_t *mir__http_checkpoints(mir_flow_t *const *flows, size_t n, const char *group);
+
+/* mir_admin.c: consumer-group admin requests, each bounded by @p timeout_ms. */
+/** @return the committed offsets of @p group (caller destroys), or NULL
+ *  with the reason in @p err. */
+rd_kafka_topic_partition_list_t *mir__group_offsets(rd_kafka_t *rk, const char *group,
+                                                    int timeout_ms, char *err, size_t errlen);
+/** Commit @p offsets for @p group (which must have no active members).
+ *  @return 0, or XDC_EKAFKA with the reason (a partition's too). */
+int mir__alter_group_offsets(rd_kafka_t *rk, const char *group,
+                             const rd_kafka_topic_partition_list_t *offsets, int timeout_ms,
+                             char *err, size_t errlen);
+/** Every consumer group of the cluster.  @param out caller-owned strings
+ *  and array.  @return 0 or XDC_EKAFKA (also when a broker did not answer). */
+int mir__list_groups(rd_kafka_t *rk, int timeout_ms, char ***out, size_t *n, char *err,
+                     size_t errlen);
+/** Member counts of @p groups into @p members (0 for a group the
+ *  cluster does not know, -1 when its description failed).
+ *  @return 0 or XDC_EKAFKA. */
+int mir__group_members(rd_kafka_t *rk, const char **groups, size_t n, int *members, int timeout_ms,
+                       char *err, size_t errlen);
+
 /* mir_clients.c */
 /** A librdkafka client for @p c: its common properties, then the role's
  *  (consumer/producer/admin), then @p fixed ("key", "value", ..., NULL),
@@ -169,5 +206,8 @@ typedef struct mir_flows {
  *  children.  @param fl borrowed; must outlive @p reg.
  *  @return 0, or XDC_ESTATE when a family cannot be registered. */
 int mir__http_metrics_register(metrics_registry_t *reg, const mir_flows_t *fl);
+/** The checkpoint gauges (groups, partitions, inexact by reason)
+ *  (mir_ckpt_view.c).  @return 0 or XDC_ESTATE. */
+int mir__ckpt_metrics_register(metrics_registry_t *reg, const mir_flows_t *fl);
 
 #endif

@@ -29,6 +29,15 @@ static int on_lag(const http_request_t *req, http_response_t *resp, void *opaque
     return 0;
 }
 
+/* GET /v1/checkpoints[?group=G] */
+static int on_checkpoints(const http_request_t *req, http_response_t *resp, void *opaque)
+{
+    mir_daemon_t *d = daemon_of(opaque);
+    const char *group = http_request_query(req, "group");
+    resp->body = mir__http_checkpoints(d->flows.v, d->flows.n, group && group[0] ? group : NULL);
+    return 0;
+}
+
 /* GET /v1/status: the runtime's fields plus flows, topics, assignment and
  * paused partitions with their reasons. */
 static void add_status(json_t *status, void *opaque)
@@ -60,6 +69,7 @@ static int on_health(const http_request_t *req, http_response_t *resp, void *opa
 
 static const http_route_t routes[] = {
     {"GET", "/v1/lag", on_lag},
+    {"GET", "/v1/checkpoints", on_checkpoints},
     {"GET", "/metrics", on_metrics},
     {"GET", "/health", on_health},
 };

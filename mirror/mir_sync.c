@@ -81,3 +81,19 @@ int mir_sync_flush(mir_sync_part_t *p, mir_sync_point_t *out)
     *out = take_point(p, p->prev_up, p->prev_down);
     return 1;
 }
+
+int mir_sync_translate(const mir_sync_part_t *p, int64_t acked_next, int64_t upstream,
+                       int64_t *downstream)
+{
+    if (p->last_sync_up < 0 || upstream < p->last_sync_up)
+        return 0;
+    if (upstream <= p->prev_up) {
+        *downstream = p->last_sync_down + (upstream - p->last_sync_up);
+        return 1;
+    }
+    if (upstream <= acked_next) {
+        *downstream = p->prev_down + 1;
+        return 1;
+    }
+    return -1;
+}

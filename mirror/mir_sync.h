@@ -81,4 +81,22 @@ int mir_sync_ack(mir_sync_part_t *p, int64_t upstream, int64_t downstream, int64
  *  @return 1 with the point in @p out (no longer delayed), or 0. */
 int mir_sync_flush(mir_sync_part_t *p, mir_sync_point_t *out);
 
+/** Translate source offset @p upstream from the live state of a partition
+ *  this process mirrors, for offsets at or past its last sync, which the
+ *  offset-syncs topic may not show yet:
+ *    at the last sync              its downstream;
+ *    up to the last acked point    on the last sync's line (every point
+ *                                  after the last sync is on it, or a
+ *                                  break would have emitted one);
+ *    up to @p acked_next           one past the last acked point: the
+ *                                  records between were all skipped, and
+ *                                  the next copy lands there.
+ *  @param acked_next the source offset after the last record the target
+ *  holds or that was skipped (mir_part_t.acked_next).
+ *  @return 1 with the exact target offset in *@p downstream; 0 when
+ *  @p upstream is below the last sync (or there is none): ask the index;
+ *  -1 when the record at @p upstream - 1 or before is not processed yet. */
+int mir_sync_translate(const mir_sync_part_t *p, int64_t acked_next, int64_t upstream,
+                       int64_t *downstream);
+
 #endif

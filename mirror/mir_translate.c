@@ -36,49 +36,11 @@ void mir_translations_free(mir_translation_t *v, size_t n)
  * the group is never joined and nothing is committed. */
 static rd_kafka_t *reader_new(const mir_cluster_t *c, const char *name, char *err, size_t errlen)
 {
-    static const char *const fixed[] = {"group.id", "xdc-translate", "enable.auto.commit",
-                                        "false", "enable.partition.eof", "false", NULL};
+    static const char *const fixed[] = {"group.id", "xdc-translate",        "enable.auto.commit",
+                                        "false",    "enable.partition.eof", "false",
+                                        NULL};
     return mir__client_new(c, RD_KAFKA_CONSUMER, &c->consumer, name, NULL, fixed, NULL, err,
                            errlen);
-}
-
-/* The committed offsets of @p group on the cluster of @p rk.
- * @return a caller-owned list, or NULL with the reason in @p err. */
-static rd_kafka_topic_partition_list_t *group_offsets(rd_kafka_t *rk, const char *group,
-                                                      int timeout_ms, char *err, size_t errlen)
-{
-    rd_kafka_queue_t *q = rd_kafka_queue_new(rk);
-    rd_kafka_ListConsumerGroupOffsets_t *req = rd_kafka_ListConsumerGroupOffsets_new(group, NULL);
-    rd_kafka_AdminOptions_t *o =
-        rd_kafka_AdminOptions_new(rk, RD_KAFKA_ADMIN_OP_LISTCONSUMERGROUPOFFSETS);
-    rd_kafka_topic_partition_list_t *out = NULL;
-    char why[256];
-
-    rd_kafka_AdminOptions_set_request_timeout(o, timeout_ms, why, sizeof(why));
-    rd_kafka_ListConsumerGroupOffsets(rk, &req, 1, o, q);
-    rd_kafka_event_t *ev = rd_kafka_queue_poll(q, timeout_ms + 1000);
-    const rd_kafka_ListConsumerGroupOffsets_result_t *res =
-        ev ? rd_kafka_event_ListConsumerGroupOffsets_result(ev) : NULL;
-    size_t n = 0;
-    const rd_kafka_group_result_t **gr =
-        res ? rd_kafka_ListConsumerGroupOffsets_result_groups(res, &n) : NULL;
-    if (!ev)
-        xdc_errbuf(err, errlen, "group %s: no answer within %d ms", group, timeout_ms);
-    else if (rd_kafka_event_error(ev))
-        xdc_errbuf(err, errlen, "group %s: %s", group, rd_kafka_event_error_string(ev));
-    else if (n != 1)
-        xdc_errbuf(err, errlen, "group %s: %zu results", group, n);
-    else if (rd_kafka_group_result_error(gr[0]))
-        xdc_errbuf(err, errlen, "group %s: %s", group,
-                   rd_kafka_error_string(rd_kafka_group_result_error(gr[0])));
-    else
-        out = rd_kafka_topic_partition_list_copy(rd_kafka_group_result_partitions(gr[0]));
-    if (ev)
-        rd_kafka_event_destroy(ev);
-    rd_kafka_AdminOptions_destroy(o);
-    rd_kafka_ListConsumerGroupOffsets_destroy(req);
-    rd_kafka_queue_destroy(q);
-    return out;
 }
 
 static int cmp_translation(const void *a, const void *b)
@@ -130,7 +92,7 @@ int mir_translate_group(const mir_conf_t *conf, const mir_flow_conf_t *fc, const
     if (!src)
         return XDC_ECONF;
     ckpt_index_t *ix = ckpt_index_new();
-    rd_kafka_topic_partition_list_t *offs = group_offsets(src, group, timeout_ms, err, errlen);
+    rd_kafka_topic_partition_list_t *offs = mir__group_offsets(src, group, timeout_ms, err, errlen);
     int rc = offs ? read_syncs(conf, fc, src, ix, timeout_ms, err, errlen) : XDC_EKAFKA;
     mir_translation_t *v = offs ? xcalloc((size_t)offs->cnt + 1, sizeof(*v)) : NULL;
     size_t k = 0;

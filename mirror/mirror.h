@@ -147,4 +147,42 @@ void mir_translations_free(mir_translation_t *v, size_t n);
 /** The flow named "<source>-><target>" in @p conf, or NULL.  @return borrowed. */
 const mir_flow_conf_t *mir_conf_flow(const mir_conf_t *conf, const char *name);
 
+/* --- applying checkpoints ---------------------------------------------- */
+
+typedef struct mir_applied_part {
+    char *topic; /* on the target */
+    int32_t partition;
+    int64_t source_offset;  /* the checkpoint's upstream offset */
+    int64_t target_offset;  /* committed (or, in a dry run, to commit) */
+    int64_t previous;       /* the group's offset on the target before; -1 none */
+    ckpt_inexact_t inexact; /* the checkpoint's exactness */
+} mir_applied_part_t;
+
+typedef struct mir_applied_group {
+    char *group;
+    int members; /* active members on the target; -1 unknown */
+    bool applied;
+    char error[512]; /* why not, when !applied */
+    mir_applied_part_t *parts;
+    size_t nparts;
+} mir_applied_group_t;
+
+/** Commit the latest checkpoint of each partition of @p groups (every
+ *  group in the checkpoints topic when @p ngroups is 0) to the same group
+ *  on the flow's target, reading "<source>.checkpoints.internal" there to
+ *  its end first. A group with active members on the target is refused,
+ *  never rewound under running consumers. Unlike group offset sync, this
+ *  sets the checkpoint even below the group's current offset: it is what
+ *  a failover resumes from.
+ *  @param dry_run read and check, commit nothing.
+ *  @param out caller-owned, one entry per group (see applied / error);
+ *  free with mir_applied_free().
+ *  @return 0 (per-group outcomes in @p out), or a negative code with the
+ *  reason in @p err when the checkpoints could not be read. */
+int mir_checkpoints_apply(const mir_conf_t *conf, const mir_flow_conf_t *fc,
+                          const char *const *groups, size_t ngroups, bool dry_run, int timeout_ms,
+                          mir_applied_group_t **out, size_t *n, char *err, size_t errlen);
+
+void mir_applied_free(mir_applied_group_t *v, size_t n);
+
 #endif

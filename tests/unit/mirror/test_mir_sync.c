@@ -461,6 +461,59 @@ static void test_mir_sync_seed_links_to_the_target_tail(void **state)
     assert_true(out[0].prev_upstream == -1 && out[0].prev_downstream == -1);
 }
 
+/* Live translation at every moment of a random life: after each ack, with
+ * some records after it skipped (acked_next past it), every U from the
+ * last sync to acked_next translates to the first acked point at or after
+ * U, or to one past the last acked point when none is yet; U below the
+ * last sync is left to the index, U past acked_next is not processed. */
+static void test_mir_sync_translate_live(void **state)
+{
+    (void)state;
+    uint64_t rng = 0x243f6a8885a308d3ULL;
+    size_t checked = 0;
+    for (int run = 0; run < 500; run++) {
+        size_t npts = 1 + (size_t)rng_below(&rng, 200);
+        int64_t lag_max = rng_below(&rng, 3) ? rng_below(&rng, 20) : 100;
+        mir_sync_point_t *pts = calloc(npts + 1, sizeof(*pts));
+        assert_non_null(pts);
+        pts[0] = (mir_sync_point_t){.upstream = rng_below(&rng, 50), .downstream = 0};
+        for (size_t i = 1; i <= npts; i++) {
+            pts[i].upstream = pts[i - 1].upstream + rng_step(&rng, 20);
+            pts[i].downstream = pts[i - 1].downstream + rng_step(&rng, 20);
+        }
+        mir_sync_part_t p;
+        sync_log_t l = {0};
+        mir_sync_part_init(&p);
+        int64_t d;
+        assert_int_equal(mir_sync_translate(&p, 0, 0, &d), 0);
+        for (size_t i = 0; i < npts; i++) {
+            ack(&p, &l, pts[i].upstream, pts[i].downstream, lag_max);
+            if (rng_below(&rng, 100) < 10)
+                flush(&p, &l);
+            /* records up to the next point's source offset may be skipped */
+            int64_t acked_next =
+                pts[i].upstream + 1 + rng_below(&rng, pts[i + 1].upstream - pts[i].upstream);
+            int64_t from = l.v[l.n - 1].upstream;
+            assert_int_equal(mir_sync_translate(&p, acked_next, from - 1, &d), 0);
+            for (int64_t u = from; u <= acked_next; u++) {
+                size_t j = 0;
+                while (j <= i && pts[j].upstream < u)
+                    j++;
+                int64_t want = j <= i ? pts[j].downstream : pts[i].downstream + 1;
+                assert_int_equal(mir_sync_translate(&p, acked_next, u, &d), 1);
+                if (d != want)
+                    fail_msg("run %d, after ack %zu: U=%lld gives %lld, want %lld", run, i,
+                             (long long)u, (long long)d, (long long)want);
+                checked++;
+            }
+            assert_int_equal(mir_sync_translate(&p, acked_next, acked_next + 1, &d), -1);
+        }
+        free(pts);
+        free(l.v);
+    }
+    print_message("%zu live translations checked\n", checked);
+}
+
 int main(void)
 {
     cmocka_set_test_filter(getenv("TEST_FILTER"));
@@ -477,6 +530,7 @@ int main(void)
         cmocka_unit_test(test_mir_sync_repeat_and_invalid),
         cmocka_unit_test(test_mir_sync_property_exact_translation),
         cmocka_unit_test(test_mir_sync_equal_gaps_are_collinear),
+        cmocka_unit_test(test_mir_sync_translate_live),
     };
     return cmocka_run_group_tests_name("mir_sync", tests, NULL, NULL);
 }
