@@ -585,9 +585,11 @@ static int resolve_start(mir_flow_t *f, mir_part_t *p, int timeout_ms, int64_t *
     }
     pthread_mutex_lock(&f->lock);
     p->acked_next = *start;
-    /* When resuming right after the target's last copy, the next sync links
-     * to the one the previous owner wrote for that copy. */
-    if (held >= 0 && *start == held + 1)
+    /* When resuming after the target's last copy, the next sync links to
+     * the one the previous owner wrote for that copy: whatever lies between
+     * was processed and not mirrored (skipped, or deleted from the source,
+     * which readers learn from the log start). */
+    if (held >= 0 && *start >= held + 1)
         mir_sync_part_seed(&p->sync, held, held_at);
     if (hi > p->log_end)
         p->log_end = hi;

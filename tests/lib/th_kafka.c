@@ -435,6 +435,107 @@ int64_t th_kafka_end_offset(const char *bootstrap, const char *topic, int32_t pa
     return hi;
 }
 
+int64_t th_kafka_log_start(const char *bootstrap, const char *topic, int32_t partition)
+{
+    char err[512] = "";
+    rd_kafka_t *rk = tk_client(RD_KAFKA_PRODUCER, bootstrap, NULL);
+    int64_t lo = -1, hi;
+    rd_kafka_resp_err_t e =
+        rd_kafka_query_watermark_offsets(rk, topic, partition, &lo, &hi, th_ms(10000));
+
+    if (e)
+        tk_err(err, sizeof(err), "%s", rd_kafka_err2name(e));
+    tk_client_free(rk);
+    if (err[0])
+        fail_msg("log start of %s/%d on %s: %s", topic, partition, bootstrap, err);
+    return lo;
+}
+
+void th_kafka_delete_records(const char *bootstrap, const char *topic, int32_t partition,
+                             int64_t before)
+{
+    char err[512] = "";
+    tk_admin_t a;
+    rd_kafka_topic_partition_list_t *l = rd_kafka_topic_partition_list_new(1);
+    rd_kafka_DeleteRecords_t *del;
+
+    rd_kafka_topic_partition_list_add(l, topic, partition)->offset = before;
+    del = rd_kafka_DeleteRecords_new(l);
+    tk_admin_open(&a, bootstrap);
+    rd_kafka_DeleteRecords(a.rk, &del, 1, a.opts, a.q);
+    if (tk_admin_wait(&a, err, sizeof(err)) == 0) {
+        const rd_kafka_topic_partition_list_t *res =
+            rd_kafka_DeleteRecords_result_offsets(rd_kafka_event_DeleteRecords_result(a.ev));
+        if (!res || res->cnt != 1)
+            tk_err(err, sizeof(err), "%d partition results, want 1", res ? res->cnt : 0);
+        else if (res->elems[0].err)
+            tk_err(err, sizeof(err), "%s", rd_kafka_err2name(res->elems[0].err));
+        else if (res->elems[0].offset != before)
+            tk_err(err, sizeof(err), "the log start is now %" PRId64 ", want %" PRId64,
+                   res->elems[0].offset, before);
+    }
+    rd_kafka_DeleteRecords_destroy(del);
+    rd_kafka_topic_partition_list_destroy(l);
+    tk_admin_close(&a);
+    if (err[0])
+        fail_msg("delete records of %s/%d before %" PRId64 " on %s: %s", topic, partition, before,
+                 bootstrap, err);
+}
+
+/* Copy the committed offsets of @p topic in the one group result of a
+ * ListConsumerGroupOffsets answer into @p out (left -1 where none). */
+static void tk_group_result(const rd_kafka_group_result_t **gr, size_t n, const char *topic,
+                            int64_t *out, int nparts, char *err, size_t len)
+{
+    const rd_kafka_topic_partition_list_t *l;
+
+    if (n != 1) {
+        tk_err(err, len, "%zu group results, want 1", n);
+        return;
+    }
+    if (rd_kafka_group_result_error(gr[0])) {
+        tk_err(err, len, "%s", rd_kafka_error_string(rd_kafka_group_result_error(gr[0])));
+        return;
+    }
+    l = rd_kafka_group_result_partitions(gr[0]);
+    for (int i = 0; l && i < l->cnt; i++) {
+        const rd_kafka_topic_partition_t *tp = &l->elems[i];
+        if (strcmp(tp->topic, topic) != 0 || tp->partition < 0 || tp->partition >= nparts)
+            continue;
+        if (tp->err)
+            tk_err(err, len, "partition %d: %s", tp->partition, rd_kafka_err2name(tp->err));
+        out[tp->partition] = tp->offset >= 0 ? tp->offset : -1;
+    }
+}
+
+void th_kafka_group_offsets(const char *bootstrap, const char *group, const char *topic,
+                            int64_t *out, int n)
+{
+    char err[512] = "";
+    tk_admin_t a;
+    rd_kafka_topic_partition_list_t *l = rd_kafka_topic_partition_list_new(n);
+    rd_kafka_ListConsumerGroupOffsets_t *req;
+    size_t ng = 0;
+
+    for (int p = 0; p < n; p++) {
+        out[p] = -1;
+        rd_kafka_topic_partition_list_add(l, topic, p);
+    }
+    req = rd_kafka_ListConsumerGroupOffsets_new(group, l);
+    tk_admin_open(&a, bootstrap);
+    rd_kafka_ListConsumerGroupOffsets(a.rk, &req, 1, a.opts, a.q);
+    if (tk_admin_wait(&a, err, sizeof(err)) == 0) {
+        const rd_kafka_group_result_t **gr = rd_kafka_ListConsumerGroupOffsets_result_groups(
+            rd_kafka_event_ListConsumerGroupOffsets_result(a.ev), &ng);
+        tk_group_result(gr, ng, topic, out, n, err, sizeof(err));
+    }
+    rd_kafka_ListConsumerGroupOffsets_destroy(req);
+    rd_kafka_topic_partition_list_destroy(l);
+    tk_admin_close(&a);
+    if (err[0])
+        fail_msg("committed offsets of group %s for %s on %s: %s", group, topic, bootstrap, err);
+}
+
 /* --- producing ------------------------------------------------------------ */
 
 char *th_kafka_value(const char *tag, long seq, size_t *len)
@@ -549,6 +650,92 @@ void th_kafka_produce(const char *bootstrap, const char *topic, int partitions, 
 
     for (long seq = first; seq < first + n && !err[0]; seq++) {
         rd_kafka_resp_err_t e = tk_produce_one(rk, topic, partitions, seq, tag);
+        if (e)
+            tk_err(err, sizeof(err), "producev seq %ld: %s", seq, rd_kafka_err2name(e));
+    }
+    tk_flush(rk, &acks, err, sizeof(err));
+    if (rd_kafka_fatal_error(rk, fatal, sizeof(fatal)))
+        tk_err(err, sizeof(err), "fatal producer error: %s", fatal);
+    if (acks.failed)
+        tk_err(err, sizeof(err), "%ld records failed, first: %s", acks.failed, acks.first);
+    if (acks.acked != n)
+        tk_err(err, sizeof(err), "%ld of %ld records acknowledged", acks.acked, n);
+    tk_client_free(rk);
+    if (err[0])
+        fail_msg("produce %ld records (seq %ld..) to %s on %s: %s", n, first, topic, bootstrap,
+                 err);
+}
+
+int th_kafka_produce_is_gap(const th_kafka_produce_opts_t *o, long seq)
+{
+    return o && o->gap_mod > 0 && seq % o->gap_mod == o->gap_rem;
+}
+
+/* tk_produce_one() plus, when @p origin is set, a third header
+ * "xdc.origin" = @p origin. */
+static rd_kafka_resp_err_t tk_produce_marked(rd_kafka_t *rk, const char *topic, int partitions,
+                                             long seq, const char *tag, const char *origin)
+{
+    char key[32], h1[32];
+    uint8_t h2[4];
+    size_t vlen;
+    char *val = th_kafka_value(tag, seq, &vlen);
+    rd_kafka_headers_t *h = rd_kafka_headers_new(3);
+    rd_kafka_resp_err_t e;
+
+    snprintf(key, sizeof(key), "k-%ld", seq);
+    snprintf(h1, sizeof(h1), "%ld", seq);
+    th_kafka_h2(seq, h2);
+    rd_kafka_header_add(h, "h1", -1, h1, (ssize_t)strlen(h1));
+    rd_kafka_header_add(h, "h2", -1, h2, (ssize_t)sizeof(h2));
+    if (origin)
+        rd_kafka_header_add(h, "xdc.origin", -1, origin, (ssize_t)strlen(origin));
+    do {
+        /* RD_KAFKA_V_HEADERS takes @p h only on success. */
+        e = rd_kafka_producev(rk, RD_KAFKA_V_TOPIC(topic),
+                              RD_KAFKA_V_PARTITION((int32_t)(seq % partitions)),
+                              RD_KAFKA_V_KEY(key, strlen(key)), RD_KAFKA_V_VALUE(val, vlen),
+                              RD_KAFKA_V_HEADERS(h), RD_KAFKA_V_TIMESTAMP(TH_KAFKA_TS_BASE + seq),
+                              RD_KAFKA_V_MSGFLAGS(RD_KAFKA_MSG_F_COPY), RD_KAFKA_V_END);
+        if (e == RD_KAFKA_RESP_ERR__QUEUE_FULL)
+            rd_kafka_poll(rk, 50);
+    } while (e == RD_KAFKA_RESP_ERR__QUEUE_FULL);
+    if (e)
+        rd_kafka_headers_destroy(h);
+    free(val);
+    rd_kafka_poll(rk, 0);
+    return e;
+}
+
+void th_kafka_produce_opts(const char *bootstrap, const char *topic, int partitions, long first,
+                           long n, const char *tag, const th_kafka_produce_opts_t *o)
+{
+    char err[512] = "", mto[32], fatal[256];
+    const char *kv[64];
+    int nkv = 0;
+    tk_acks_t acks = {0};
+    rd_kafka_t *rk;
+
+    if (partitions < 1)
+        fail_msg("th_kafka_produce_opts %s: %d partitions", topic, partitions);
+    snprintf(mto, sizeof(mto), "%d", th_ms(60000));
+    const char *const base[] = {"enable.idempotence", "true", "acks", "all", "linger.ms", "5",
+                                "message.timeout.ms", mto,    NULL};
+    for (int i = 0; base[i]; i++)
+        kv[nkv++] = base[i];
+    for (int i = 0; o && o->conf && o->conf[i]; i++) {
+        if (nkv >= (int)(sizeof(kv) / sizeof(kv[0])) - 2)
+            fail_msg("th_kafka_produce_opts %s: too many settings", topic);
+        kv[nkv++] = o->conf[i];
+    }
+    kv[nkv] = NULL;
+    if (nkv % 2)
+        fail_msg("th_kafka_produce_opts %s: settings are not name, value pairs", topic);
+    rk = tk_client_ex(RD_KAFKA_PRODUCER, bootstrap, kv, tk_on_delivery, &acks);
+
+    for (long seq = first; seq < first + n && !err[0]; seq++) {
+        const char *origin = th_kafka_produce_is_gap(o, seq) ? o->gap_origin : NULL;
+        rd_kafka_resp_err_t e = tk_produce_marked(rk, topic, partitions, seq, tag, origin);
         if (e)
             tk_err(err, sizeof(err), "producev seq %ld: %s", seq, rd_kafka_err2name(e));
     }
@@ -872,6 +1059,62 @@ void th_recs_free(th_recs_t *rs)
     }
     free(rs->v);
     memset(rs, 0, sizeof(*rs));
+}
+
+void th_kafka_group_first(const char *bootstrap, const char *group, const char *topic, int nparts,
+                          th_recs_t *out, int timeout_ms)
+{
+    /* auto.offset.reset=error: a partition without a committed offset, or
+     * with one outside the log, is an error instead of a silent start at
+     * either end. */
+    const char *const kv[] = {"group.id",
+                              group,
+                              "enable.auto.commit",
+                              "false",
+                              "auto.offset.reset",
+                              "error",
+                              "enable.partition.eof",
+                              "false",
+                              NULL};
+    char err[512] = "";
+    size_t start = out->count;
+    int left = nparts;
+    bool *seen = xcalloc((size_t)nparts + 1, sizeof(*seen));
+    rd_kafka_t *rk = tk_client(RD_KAFKA_CONSUMER, bootstrap, kv);
+    rd_kafka_topic_partition_list_t *l = rd_kafka_topic_partition_list_new(1);
+    int64_t deadline = tk_now_ms() + timeout_ms;
+    rd_kafka_resp_err_t e;
+
+    rd_kafka_topic_partition_list_add(l, topic, RD_KAFKA_PARTITION_UA);
+    if ((e = rd_kafka_subscribe(rk, l)) != RD_KAFKA_RESP_ERR_NO_ERROR)
+        tk_err(err, sizeof(err), "subscribe: %s", rd_kafka_err2name(e));
+    rd_kafka_topic_partition_list_destroy(l);
+    while (!err[0] && left > 0) {
+        rd_kafka_message_t *m = rd_kafka_consumer_poll(rk, 100);
+        if (m && m->err) {
+            tk_err(err, sizeof(err), "partition %d: %s", m->partition, rd_kafka_message_errstr(m));
+        } else if (m && m->partition >= 0 && m->partition < nparts && !seen[m->partition]) {
+            seen[m->partition] = true;
+            left--;
+            tk_rec_fill(tk_recs_push(out), m);
+        }
+        if (m)
+            rd_kafka_message_destroy(m);
+        if (!err[0] && left > 0 && tk_now_ms() > deadline) {
+            size_t n =
+                (size_t)snprintf(err, sizeof(err), "after %d ms nothing read from", timeout_ms);
+            for (int p = 0; p < nparts && n < sizeof(err); p++)
+                if (!seen[p])
+                    n += (size_t)snprintf(err + n, sizeof(err) - n, " partition %d", p);
+        }
+    }
+    /* Leave the group now, so that its offsets can be altered at once. */
+    rd_kafka_consumer_close(rk);
+    rd_kafka_destroy(rk);
+    free(seen);
+    if (err[0])
+        fail_msg("group %s on %s reading %s: %s", group, bootstrap, topic, err);
+    qsort(out->v + start, out->count - start, sizeof(*out->v), tk_rec_cmp);
 }
 
 /* --- mirror verification -------------------------------------------------- */
@@ -1259,4 +1502,68 @@ long th_kafka_load_stop(th_kafka_load_t *l)
     if (error[0])
         fail_msg("%s", error);
     return n;
+}
+
+struct th_kafka_member {
+    rd_kafka_t *rk;
+    pthread_t thread;
+    atomic_bool stop;
+    atomic_int assigned;
+};
+
+/* Poll until stopped: the member keeps its place in the group and reads
+ * (and drops) whatever it is given. */
+static void *member_main(void *arg)
+{
+    th_kafka_member_t *m = arg;
+    while (!atomic_load(&m->stop)) {
+        rd_kafka_message_t *msg = rd_kafka_consumer_poll(m->rk, 100);
+        rd_kafka_topic_partition_list_t *l = NULL;
+        if (msg)
+            rd_kafka_message_destroy(msg);
+        if (rd_kafka_assignment(m->rk, &l) == RD_KAFKA_RESP_ERR_NO_ERROR) {
+            atomic_store(&m->assigned, l->cnt);
+            rd_kafka_topic_partition_list_destroy(l);
+        }
+    }
+    return NULL;
+}
+
+th_kafka_member_t *th_kafka_member_start(const char *bootstrap, const char *group,
+                                         const char *topic)
+{
+    const char *const kv[] = {"group.id", group, "enable.auto.commit", "false", NULL};
+    th_kafka_member_t *m = xcalloc(1, sizeof(*m));
+    rd_kafka_topic_partition_list_t *l = rd_kafka_topic_partition_list_new(1);
+    rd_kafka_resp_err_t e;
+
+    m->rk = tk_client(RD_KAFKA_CONSUMER, bootstrap, kv);
+    atomic_init(&m->stop, false);
+    atomic_init(&m->assigned, 0);
+    rd_kafka_topic_partition_list_add(l, topic, RD_KAFKA_PARTITION_UA);
+    e = rd_kafka_subscribe(m->rk, l);
+    rd_kafka_topic_partition_list_destroy(l);
+    if (e || pthread_create(&m->thread, NULL, member_main, m) != 0) {
+        tk_client_free(m->rk);
+        free(m);
+        fail_msg("group %s on %s: cannot start a member: %s", group, bootstrap,
+                 e ? rd_kafka_err2name(e) : "pthread_create failed");
+    }
+    return m;
+}
+
+int th_kafka_member_assigned(th_kafka_member_t *m)
+{
+    return atomic_load(&m->assigned);
+}
+
+void th_kafka_member_stop(th_kafka_member_t *m)
+{
+    if (!m)
+        return;
+    atomic_store(&m->stop, true);
+    pthread_join(m->thread, NULL);
+    rd_kafka_consumer_close(m->rk);
+    rd_kafka_destroy(m->rk);
+    free(m);
 }

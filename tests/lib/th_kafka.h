@@ -92,6 +92,22 @@ int64_t th_kafka_end_offset(const char *bootstrap, const char *topic, int32_t pa
 /** High watermarks of partitions 0 .. @p n - 1 into @p out[0 .. n - 1]. */
 void th_kafka_end_offsets(const char *bootstrap, const char *topic, int64_t *out, int n);
 
+/** @return the low watermark (log start offset) of @p topic / @p partition. */
+int64_t th_kafka_log_start(const char *bootstrap, const char *topic, int32_t partition);
+
+/** DeleteRecords: delete the records of @p topic / @p partition below
+ *  @p before, which becomes the partition's log start offset (as retention
+ *  or compaction would remove them). Fails the test on any error, and when
+ *  the broker answers a log start other than @p before. */
+void th_kafka_delete_records(const char *bootstrap, const char *topic, int32_t partition,
+                             int64_t before);
+
+/** The offsets consumer group @p group has committed for partitions
+ *  0 .. @p n - 1 of @p topic (ListConsumerGroupOffsets), into
+ *  @p out[0 .. n - 1]; -1 where it has none. Does not join the group. */
+void th_kafka_group_offsets(const char *bootstrap, const char *group, const char *topic,
+                            int64_t *out, int n);
+
 /* --- producing -------------------------------------------------------- */
 
 /** Produce records seq @p first .. @p first + @p n - 1 to @p topic with an
@@ -123,6 +139,31 @@ void th_kafka_h2(long seq, uint8_t out[4]);
  *  @param why out, may be NULL: what differs.  @return 0 when it matches, else -1. */
 int th_rec_check_produced(const th_rec_t *r, const char *tag, long seq, char *why, size_t len);
 
+/* What th_kafka_produce_opts() does beyond th_kafka_produce(). */
+typedef struct th_kafka_produce_opts {
+    /* More producer settings, "name", "value", ..., NULL; applied last, so
+     * they win (e.g. "compression.codec", "lz4", "linger.ms", "20": batches
+     * of many records). May be NULL. */
+    const char *const *conf;
+    /* When gap_mod > 0, each record with seq % gap_mod == gap_rem gets a
+     * third header "xdc.origin" = gap_origin after h1 and h2. An xdc-mirror
+     * flow into the cluster named gap_origin does not copy such a record
+     * (loop prevention): a gap in the source offsets it copies. */
+    long gap_mod;
+    long gap_rem;
+    const char *gap_origin;
+} th_kafka_produce_opts_t;
+
+/** th_kafka_produce() with the options @p o (borrowed, may be NULL: then it
+ *  writes what th_kafka_produce() writes). th_rec_check_produced() accepts
+ *  the records, the "xdc.origin" header included. */
+void th_kafka_produce_opts(const char *bootstrap, const char *topic, int partitions, long first,
+                           long n, const char *tag, const th_kafka_produce_opts_t *o);
+
+/** @return 1 when th_kafka_produce_opts() with @p o (may be NULL) gives
+ *  record @p seq the "xdc.origin" header, else 0. */
+int th_kafka_produce_is_gap(const th_kafka_produce_opts_t *o, long seq);
+
 /* --- consuming -------------------------------------------------------- */
 
 /** Read all of @p topic: assign every partition from the beginning (no
@@ -138,6 +179,17 @@ const th_hdr_t *th_rec_header(const th_rec_t *r, const char *name);
 
 /** Free everything in @p rs and zero it (reusable). NULL does nothing. */
 void th_recs_free(th_recs_t *rs);
+
+/** Join consumer group @p group (subscribe to @p topic, no commits,
+ *  auto.offset.reset=error) and read the first record the group's
+ *  committed offsets give it from each of partitions 0 .. @p nparts - 1:
+ *  where a consumer of the group resumes. Appends them to @p out, the new
+ *  ones sorted by partition, and leaves the group (consumer close) before
+ *  returning. Fails when a partition has no committed offset or one out of
+ *  range (the reset error), on any other consumer error, and after
+ *  @p timeout_ms (not scaled) with partitions still unread. */
+void th_kafka_group_first(const char *bootstrap, const char *group, const char *topic, int nparts,
+                          th_recs_t *out, int timeout_ms);
 
 /* --- mirror verification ---------------------------------------------- */
 
@@ -194,5 +246,22 @@ long th_kafka_load_produced(th_kafka_load_t *l);
 /** Stop, flush and free @p l; fails the test unless every record was
  *  acknowledged.  @return the number of records produced. */
 long th_kafka_load_stop(th_kafka_load_t *l);
+
+/* A member of a consumer group, kept in it by a thread of its own that
+ * polls (and drops the records it gets) until stopped. It never commits. */
+typedef struct th_kafka_member th_kafka_member_t;
+
+/** Join @p group on @p bootstrap, subscribed to @p topic.
+ *  @return the member (stop it with th_kafka_member_stop()). */
+th_kafka_member_t *th_kafka_member_start(const char *bootstrap, const char *group,
+                                         const char *topic);
+
+/** @return how many partitions @p m holds now (0 before its first
+ *  assignment). */
+int th_kafka_member_assigned(th_kafka_member_t *m);
+
+/** Leave the group (consumer close) and free @p m. NULL does nothing.
+ *  Never fails the test, so teardowns can call it. */
+void th_kafka_member_stop(th_kafka_member_t *m);
 
 #endif
