@@ -43,13 +43,7 @@ static int setup(void **state)
 {
     (void)state;
     g_dir = th_tmpdir();
-    char d1[600], d2[600];
-    snprintf(d1, sizeof(d1), "%s/primary", g_dir);
-    snprintf(d2, sizeof(d2), "%s/dr", g_dir);
-    CHECK(mkdir(d1, 0700) == 0 && mkdir(d2, 0700) == 0, "mkdir %s: %s", d1, strerror(errno));
-    th_broker_start(&g_primary, d1, NULL);
-    th_broker_start(&g_dr, d2, NULL);
-    g_pair = (th_pair_t){g_primary.bootstrap, g_dr.bootstrap};
+    g_pair = th_pair_start(&g_primary, &g_dr, g_dir, NULL);
     memset(&g_mirror, 0, sizeof(g_mirror));
     return 0;
 }

@@ -113,12 +113,7 @@ static int setup(void **state)
 {
     (void)state;
     g_dir = th_tmpdir();
-    char d1[600], d2[600];
-    snprintf(d1, sizeof(d1), "%s/primary", g_dir);
-    snprintf(d2, sizeof(d2), "%s/dr", g_dir);
-    CHECK(mkdir(d1, 0700) == 0 && mkdir(d2, 0700) == 0, "mkdir %s: %s", d1, strerror(errno));
-    th_broker_start(&g_primary, d1, g_broker_ov);
-    th_broker_start(&g_dr, d2, g_broker_ov);
+    th_pair_start(&g_primary, &g_dr, g_dir, g_broker_ov);
     memset(&g_mirror, 0, sizeof(g_mirror));
     model_reset(&g_m);
     /* Seqs 0..3 would put seq 3, a skipped record, first in partition 3,

@@ -584,36 +584,6 @@ static void tk_on_delivery(rd_kafka_t *rk, const rd_kafka_message_t *m, void *op
            rd_kafka_err2name(m->err));
 }
 
-/* Queue record @p seq, waiting while the local queue is full.
- * @return 0 or a producev() error. */
-static rd_kafka_resp_err_t tk_produce_one(rd_kafka_t *rk, const char *topic, int partitions,
-                                          long seq, const char *tag)
-{
-    char key[32], h1[32];
-    uint8_t h2[4];
-    size_t vlen;
-    char *val = th_kafka_value(tag, seq, &vlen);
-    rd_kafka_resp_err_t e;
-
-    snprintf(key, sizeof(key), "k-%ld", seq);
-    snprintf(h1, sizeof(h1), "%ld", seq);
-    th_kafka_h2(seq, h2);
-    do {
-        e = rd_kafka_producev(rk, RD_KAFKA_V_TOPIC(topic),
-                              RD_KAFKA_V_PARTITION((int32_t)(seq % partitions)),
-                              RD_KAFKA_V_KEY(key, strlen(key)), RD_KAFKA_V_VALUE(val, vlen),
-                              RD_KAFKA_V_HEADER("h1", h1, (ssize_t)strlen(h1)),
-                              RD_KAFKA_V_HEADER("h2", h2, (ssize_t)sizeof(h2)),
-                              RD_KAFKA_V_TIMESTAMP(TH_KAFKA_TS_BASE + seq),
-                              RD_KAFKA_V_MSGFLAGS(RD_KAFKA_MSG_F_COPY), RD_KAFKA_V_END);
-        if (e == RD_KAFKA_RESP_ERR__QUEUE_FULL)
-            rd_kafka_poll(rk, 50);
-    } while (e == RD_KAFKA_RESP_ERR__QUEUE_FULL);
-    free(val);
-    rd_kafka_poll(rk, 0);
-    return e;
-}
-
 /* Flush until every queued record has a delivery report; give up when
  * none arrives for 30 s (scaled), however long the whole takes. */
 static void tk_flush(rd_kafka_t *rk, tk_acks_t *acks, char *err, size_t len)
@@ -637,33 +607,7 @@ static void tk_flush(rd_kafka_t *rk, tk_acks_t *acks, char *err, size_t len)
 void th_kafka_produce(const char *bootstrap, const char *topic, int partitions, long first, long n,
                       const char *tag)
 {
-    char err[512] = "", mto[32], fatal[256];
-    tk_acks_t acks = {0};
-    rd_kafka_t *rk;
-
-    if (partitions < 1)
-        fail_msg("th_kafka_produce %s: %d partitions", topic, partitions);
-    snprintf(mto, sizeof(mto), "%d", th_ms(60000));
-    const char *const kv[] = {"enable.idempotence", "true", "acks", "all", "linger.ms", "5",
-                              "message.timeout.ms", mto,    NULL};
-    rk = tk_client_ex(RD_KAFKA_PRODUCER, bootstrap, kv, tk_on_delivery, &acks);
-
-    for (long seq = first; seq < first + n && !err[0]; seq++) {
-        rd_kafka_resp_err_t e = tk_produce_one(rk, topic, partitions, seq, tag);
-        if (e)
-            tk_err(err, sizeof(err), "producev seq %ld: %s", seq, rd_kafka_err2name(e));
-    }
-    tk_flush(rk, &acks, err, sizeof(err));
-    if (rd_kafka_fatal_error(rk, fatal, sizeof(fatal)))
-        tk_err(err, sizeof(err), "fatal producer error: %s", fatal);
-    if (acks.failed)
-        tk_err(err, sizeof(err), "%ld records failed, first: %s", acks.failed, acks.first);
-    if (acks.acked != n)
-        tk_err(err, sizeof(err), "%ld of %ld records acknowledged", acks.acked, n);
-    tk_client_free(rk);
-    if (err[0])
-        fail_msg("produce %ld records (seq %ld..) to %s on %s: %s", n, first, topic, bootstrap,
-                 err);
+    th_kafka_produce_opts(bootstrap, topic, partitions, first, n, tag, NULL);
 }
 
 int th_kafka_produce_is_gap(const th_kafka_produce_opts_t *o, long seq)
@@ -671,8 +615,9 @@ int th_kafka_produce_is_gap(const th_kafka_produce_opts_t *o, long seq)
     return o && o->gap_mod > 0 && seq % o->gap_mod == o->gap_rem;
 }
 
-/* tk_produce_one() plus, when @p origin is set, a third header
- * "xdc.origin" = @p origin. */
+/* Queue record @p seq (see th_kafka_produce()), waiting while the local
+ * queue is full; when @p origin is set, with a third header "xdc.origin" =
+ * @p origin.  @return 0 or a producev() error. */
 static rd_kafka_resp_err_t tk_produce_marked(rd_kafka_t *rk, const char *topic, int partitions,
                                              long seq, const char *tag, const char *origin)
 {

@@ -17,7 +17,9 @@
 #include <stdlib.h>
 #include <string.h>
 #include <time.h>
+#include <sys/stat.h>
 #include <unistd.h>
+#include <errno.h>
 
 #define CHECK(cond, ...)                                                                           \
     do {                                                                                           \
@@ -27,6 +29,19 @@
 
 /* The most partitions a check handles; the tests use 8. */
 #define MC_MAXPART 64
+
+th_pair_t th_pair_start(th_broker_t *primary, th_broker_t *dr, const char *dir,
+                        const char *const *overrides)
+{
+    char d1[600], d2[600];
+    snprintf(d1, sizeof(d1), "%s/primary", dir);
+    snprintf(d2, sizeof(d2), "%s/dr", dir);
+    if (mkdir(d1, 0700) != 0 || mkdir(d2, 0700) != 0)
+        fail_msg("mkdir %s: %s", d1, strerror(errno));
+    th_broker_start(primary, d1, overrides);
+    th_broker_start(dr, d2, overrides);
+    return (th_pair_t){primary->bootstrap, dr->bootstrap};
+}
 
 int64_t th_mc_now_ms(void)
 {

@@ -7,6 +7,7 @@
  * fails the test with what it found, and the mirror's log where it helps.
  * The clusters and the topics each check names must exist already. */
 
+#include "tests/lib/th_broker.h"
 #include "tests/lib/th_kafka.h"
 #include "tests/lib/th_mirror.h"
 
@@ -17,6 +18,12 @@ typedef struct th_pair {
     const char *primary; /* bootstrap servers of "primary", the source */
     const char *dr;      /* bootstrap servers of "dr", the target */
 } th_pair_t;
+
+/** Start two xdc-brokers with @p overrides (NULL-terminated, may be NULL)
+ *  in @p dir/primary and @p dir/dr.  @return their bootstraps, valid while
+ *  @p primary and @p dr are. */
+th_pair_t th_pair_start(th_broker_t *primary, th_broker_t *dr, const char *dir,
+                        const char *const *overrides);
 
 /** @return the monotonic clock in ms. */
 int64_t th_mc_now_ms(void);
