@@ -419,35 +419,33 @@ void th_kafka_end_offsets(const char *bootstrap, const char *topic, int64_t *out
         fail_msg("end offsets of %s on %s: %s", topic, bootstrap, err);
 }
 
-int64_t th_kafka_end_offset(const char *bootstrap, const char *topic, int32_t partition)
+/* Both watermarks of @p topic / @p partition; fails the test naming @p what. */
+static void tk_watermarks(const char *bootstrap, const char *topic, int32_t partition,
+                          const char *what, int64_t *lo, int64_t *hi)
 {
     char err[512] = "";
     rd_kafka_t *rk = tk_client(RD_KAFKA_PRODUCER, bootstrap, NULL);
-    int64_t lo, hi = -1;
     rd_kafka_resp_err_t e =
-        rd_kafka_query_watermark_offsets(rk, topic, partition, &lo, &hi, th_ms(10000));
+        rd_kafka_query_watermark_offsets(rk, topic, partition, lo, hi, th_ms(10000));
 
     if (e)
         tk_err(err, sizeof(err), "%s", rd_kafka_err2name(e));
     tk_client_free(rk);
     if (err[0])
-        fail_msg("end offset of %s/%d on %s: %s", topic, partition, bootstrap, err);
+        fail_msg("%s of %s/%d on %s: %s", what, topic, partition, bootstrap, err);
+}
+
+int64_t th_kafka_end_offset(const char *bootstrap, const char *topic, int32_t partition)
+{
+    int64_t lo = -1, hi = -1;
+    tk_watermarks(bootstrap, topic, partition, "end offset", &lo, &hi);
     return hi;
 }
 
 int64_t th_kafka_log_start(const char *bootstrap, const char *topic, int32_t partition)
 {
-    char err[512] = "";
-    rd_kafka_t *rk = tk_client(RD_KAFKA_PRODUCER, bootstrap, NULL);
-    int64_t lo = -1, hi;
-    rd_kafka_resp_err_t e =
-        rd_kafka_query_watermark_offsets(rk, topic, partition, &lo, &hi, th_ms(10000));
-
-    if (e)
-        tk_err(err, sizeof(err), "%s", rd_kafka_err2name(e));
-    tk_client_free(rk);
-    if (err[0])
-        fail_msg("log start of %s/%d on %s: %s", topic, partition, bootstrap, err);
+    int64_t lo = -1, hi = -1;
+    tk_watermarks(bootstrap, topic, partition, "log start", &lo, &hi);
     return lo;
 }
 
