@@ -201,7 +201,6 @@ static void list_groups(mir_flow_t *f, mir_ckpt_t *ck)
 
 /* What the data thread knows of a partition it mirrors. */
 typedef struct live {
-    bool assigned;
     mir_sync_part_t sync;
     int64_t acked_next;
 } live_t;
@@ -247,7 +246,7 @@ static bool live_of(mir_flow_t *f, const rd_kafka_topic_partition_t *tp, char *r
         return false;
     const mir_part_t *p = t->parts[tp->partition];
     snprintf(remote, rlen, "%s", t->remote);
-    *out = (live_t){true, p->sync, p->acked_next};
+    *out = (live_t){p->sync, p->acked_next};
     return !p->tail_pending;
 }
 
