@@ -192,9 +192,13 @@ int mir__group_members(rd_kafka_t *rk, const char **groups, size_t n, int *membe
         for (size_t i = 0; i < n; i++) {
             if (strcmp(groups[i], id) != 0)
                 continue;
-            /* A group the coordinator does not know is Dead: no members. */
-            if (!rd_kafka_ConsumerGroupDescription_error(d[j]))
+            /* A group the coordinator does not know is Dead (or, from
+             * newer brokers, GROUP_ID_NOT_FOUND): no members. */
+            const rd_kafka_error_t *e = rd_kafka_ConsumerGroupDescription_error(d[j]);
+            if (!e)
                 members[i] = (int)rd_kafka_ConsumerGroupDescription_member_count(d[j]);
+            else if (rd_kafka_error_code(e) == RD_KAFKA_RESP_ERR_GROUP_ID_NOT_FOUND)
+                members[i] = 0;
         }
     }
     rd_kafka_event_destroy(ev);
