@@ -20,12 +20,6 @@
 #define PATHLEN 4096
 
 /* Fail with the actual output in the message, at the caller's line. */
-#define CHECK(cond, ...)                                                                           \
-    do {                                                                                           \
-        if (!(cond))                                                                               \
-            fail_msg(__VA_ARGS__);                                                                 \
-    } while (0)
-
 static const char *const k_bins[] = {"xdc", "xdc-broker", "xdc-mirror", "xdc-failover"};
 static const char *const k_daemons[] = {"xdc-broker", "xdc-mirror", "xdc-failover"};
 static const char *const k_components[] = {"broker", "mirror", "failover"};
@@ -61,10 +55,10 @@ static const run_t *run_cmd(const char *const argv[])
 
     run_clear();
     rc = th_run_split(argv, th_ms(10000), &g_run.status, &g_run.out, &g_run.err);
-    CHECK(rc != -ETIMEDOUT, "%s %s: still running after %d ms (stderr: %s)", argv[0],
-          argv[1] ? argv[1] : "", th_ms(10000), g_run.err ? g_run.err : "");
-    CHECK(rc == 0, "%s: cannot run: %s", argv[0], strerror(-rc));
-    CHECK(g_run.out && g_run.err, "th_run_split: no output captured");
+    TH_CHECK(rc != -ETIMEDOUT, "%s %s: still running after %d ms (stderr: %s)", argv[0],
+             argv[1] ? argv[1] : "", th_ms(10000), g_run.err ? g_run.err : "");
+    TH_CHECK(rc == 0, "%s: cannot run: %s", argv[0], strerror(-rc));
+    TH_CHECK(g_run.out && g_run.err, "th_run_split: no output captured");
     return &g_run;
 }
 
@@ -79,7 +73,7 @@ static void fmtbuf(char *buf, size_t len, const char *fmt, ...)
     va_start(ap, fmt);
     n = vsnprintf(buf, len, fmt, ap);
     va_end(ap);
-    CHECK(n >= 0 && (size_t)n < len, "string too long for its buffer: %s...", buf);
+    TH_CHECK(n >= 0 && (size_t)n < len, "string too long for its buffer: %s...", buf);
 }
 
 static int count_lines(const char *s)
@@ -102,13 +96,13 @@ static void check_usage_error(const run_t *r, const char *name, const char *need
     char prefix[256];
 
     fmtbuf(prefix, sizeof(prefix), "%s: ", name);
-    CHECK(r->status == 2, "%s: exit status %d, want 2 (stderr: %s)", name, r->status, r->err);
-    CHECK(r->out[0] == '\0', "%s: unexpected stdout: %s", name, r->out);
-    CHECK(count_lines(r->err) == 1 && r->err[strlen(r->err) - 1] == '\n',
-          "%s: want one line on stderr, got: %s", name, r->err);
-    CHECK(starts_with(r->err, prefix), "%s: stderr does not start with '%s': %s", name, prefix,
-          r->err);
-    CHECK(!needle || strstr(r->err, needle), "%s: stderr lacks '%s': %s", name, needle, r->err);
+    TH_CHECK(r->status == 2, "%s: exit status %d, want 2 (stderr: %s)", name, r->status, r->err);
+    TH_CHECK(r->out[0] == '\0', "%s: unexpected stdout: %s", name, r->out);
+    TH_CHECK(count_lines(r->err) == 1 && r->err[strlen(r->err) - 1] == '\n',
+             "%s: want one line on stderr, got: %s", name, r->err);
+    TH_CHECK(starts_with(r->err, prefix), "%s: stderr does not start with '%s': %s", name, prefix,
+             r->err);
+    TH_CHECK(!needle || strstr(r->err, needle), "%s: stderr lacks '%s': %s", name, needle, r->err);
 }
 
 /* --- --version, --help and bad options ------------------------------- */
@@ -122,10 +116,11 @@ static void test_cli_version_prints_name_and_version(void **state)
         char want[256];
 
         fmtbuf(want, sizeof(want), "%s %s\n", k_bins[i], XDC_VERSION);
-        CHECK(r->status == 0, "%s --version: exit %d (stderr: %s)", k_bins[i], r->status, r->err);
-        CHECK(strcmp(r->out, want) == 0, "%s --version: stdout '%s', want '%s'", k_bins[i], r->out,
-              want);
-        CHECK(r->err[0] == '\0', "%s --version: stderr: %s", k_bins[i], r->err);
+        TH_CHECK(r->status == 0, "%s --version: exit %d (stderr: %s)", k_bins[i], r->status,
+                 r->err);
+        TH_CHECK(strcmp(r->out, want) == 0, "%s --version: stdout '%s', want '%s'", k_bins[i],
+                 r->out, want);
+        TH_CHECK(r->err[0] == '\0', "%s --version: stderr: %s", k_bins[i], r->err);
     }
 }
 
@@ -136,9 +131,10 @@ static void test_cli_help_prints_usage_on_stdout(void **state)
         const char *argv[] = {th_bin(k_bins[i]), "--help", NULL};
         const run_t *r = run_cmd(argv);
 
-        CHECK(r->status == 0, "%s --help: exit %d (stderr: %s)", k_bins[i], r->status, r->err);
-        CHECK(strcasestr(r->out, "usage"), "%s --help: no usage on stdout: %s", k_bins[i], r->out);
-        CHECK(r->err[0] == '\0', "%s --help: stderr: %s", k_bins[i], r->err);
+        TH_CHECK(r->status == 0, "%s --help: exit %d (stderr: %s)", k_bins[i], r->status, r->err);
+        TH_CHECK(strcasestr(r->out, "usage"), "%s --help: no usage on stdout: %s", k_bins[i],
+                 r->out);
+        TH_CHECK(r->err[0] == '\0', "%s --help: stderr: %s", k_bins[i], r->err);
     }
 }
 
@@ -173,8 +169,8 @@ static void test_cli_xdc_help_lists_subcommands(void **state)
     const run_t *r = run_cmd(argv);
 
     (void)state;
-    CHECK(r->status == 0, "xdc --help: exit %d", r->status);
-    CHECK(strstr(r->out, "config"), "xdc --help does not list 'config': %s", r->out);
+    TH_CHECK(r->status == 0, "xdc --help: exit %d", r->status);
+    TH_CHECK(strstr(r->out, "config"), "xdc --help does not list 'config': %s", r->out);
 }
 
 static void test_cli_xdc_config_help_lists_check_and_docs(void **state)
@@ -183,9 +179,9 @@ static void test_cli_xdc_config_help_lists_check_and_docs(void **state)
     const run_t *r = run_cmd(argv);
 
     (void)state;
-    CHECK(r->status == 0, "xdc config --help: exit %d (stderr: %s)", r->status, r->err);
-    CHECK(strstr(r->out, "check"), "xdc config --help does not list 'check': %s", r->out);
-    CHECK(strstr(r->out, "docs"), "xdc config --help does not list 'docs': %s", r->out);
+    TH_CHECK(r->status == 0, "xdc config --help: exit %d (stderr: %s)", r->status, r->err);
+    TH_CHECK(strstr(r->out, "check"), "xdc config --help does not list 'check': %s", r->out);
+    TH_CHECK(strstr(r->out, "docs"), "xdc config --help does not list 'docs': %s", r->out);
 }
 
 static void test_cli_xdc_unknown_subcommand_exits_2(void **state)
@@ -213,7 +209,7 @@ static void write_broker_conf(const char *path, const char *dir, int port, const
            "http.listen=127.0.0.1:0\n",
            port, dir, extra ? extra : "", extra ? "\n" : "");
     rc = th_write_file(path, text);
-    CHECK(rc == 0, "%s: %s", path, strerror(-rc));
+    TH_CHECK(rc == 0, "%s: %s", path, strerror(-rc));
 }
 
 /* Start xdc-broker on @p file and require that it exits 2 without ever
@@ -227,19 +223,20 @@ static const run_t *run_broker_expect_no_listener(const char *file, int port)
 
     run_clear();
     p = th_spawn_split(argv, NULL, NULL);
-    CHECK(p, "cannot start xdc-broker: %s", strerror(errno));
+    TH_CHECK(p, "cannot start xdc-broker: %s", strerror(errno));
     while (th_proc_wait(p, 10, &g_run.status) == -ETIMEDOUT) {
-        CHECK(th_wait_tcp("127.0.0.1", port, 0) != 0,
-              "xdc-broker opened port %d despite a configuration error", port);
+        TH_CHECK(th_wait_tcp("127.0.0.1", port, 0) != 0,
+                 "xdc-broker opened port %d despite a configuration error", port);
         waited += 10;
-        CHECK(waited < th_ms(10000), "xdc-broker still running with a bad configuration: %s",
-              th_proc_errput(p));
+        TH_CHECK(waited < th_ms(10000), "xdc-broker still running with a bad configuration: %s",
+                 th_proc_errput(p));
     }
-    CHECK(th_wait_tcp("127.0.0.1", port, 0) != 0, "port %d is open after the broker exited", port);
+    TH_CHECK(th_wait_tcp("127.0.0.1", port, 0) != 0, "port %d is open after the broker exited",
+             port);
     g_run.out = strdup(th_proc_output(p));
     g_run.err = strdup(th_proc_errput(p));
     th_proc_free(p);
-    CHECK(g_run.out && g_run.err, "out of memory");
+    TH_CHECK(g_run.out && g_run.err, "out of memory");
     return &g_run;
 }
 
@@ -253,23 +250,24 @@ static void check_broker_conf_error(const char *line, const char *key, const cha
     char file[PATHLEN], data[PATHLEN], where[PATHLEN];
     int port = th_free_port();
 
-    CHECK(port > 0, "th_free_port: %s", strerror(-port));
+    TH_CHECK(port > 0, "th_free_port: %s", strerror(-port));
     fmtbuf(file, sizeof(file), "%s/broker.properties", dir);
     fmtbuf(data, sizeof(data), "%s/data", dir);
     fmtbuf(where, sizeof(where), "%s:4: ", file);
     write_broker_conf(file, dir, port, line);
 
     check_usage_error(run_broker_expect_no_listener(file, port), "xdc-broker", where);
-    CHECK(strstr(g_run.err, key), "xdc-broker: error does not name '%s': %s", key, g_run.err);
-    CHECK(!needle || strstr(g_run.err, needle), "xdc-broker: error lacks \"%s\": %s", needle,
-          g_run.err);
-    CHECK(!th_exists(data), "xdc-broker created %s despite a configuration error", data);
+    TH_CHECK(strstr(g_run.err, key), "xdc-broker: error does not name '%s': %s", key, g_run.err);
+    TH_CHECK(!needle || strstr(g_run.err, needle), "xdc-broker: error lacks \"%s\": %s", needle,
+             g_run.err);
+    TH_CHECK(!th_exists(data), "xdc-broker created %s despite a configuration error", data);
 
     const char *argv[] = {th_bin("xdc"), "config", "check", "broker", file, NULL};
     check_usage_error(run_cmd(argv), "xdc", where);
-    CHECK(strstr(g_run.err, key), "xdc config check: error does not name '%s': %s", key, g_run.err);
-    CHECK(!needle || strstr(g_run.err, needle), "xdc config check: error lacks \"%s\": %s", needle,
-          g_run.err);
+    TH_CHECK(strstr(g_run.err, key), "xdc config check: error does not name '%s': %s", key,
+             g_run.err);
+    TH_CHECK(!needle || strstr(g_run.err, needle), "xdc config check: error lacks \"%s\": %s",
+             needle, g_run.err);
 }
 
 static void test_cli_broker_rejects_unknown_key_with_suggestion(void **state)
@@ -329,8 +327,8 @@ static void test_cli_broker_rejects_bad_override(void **state)
     for (size_t i = 0; i < NELEM(k_overrides); i++) {
         const char *argv[] = {th_bin("xdc-broker"), file, "--override", k_overrides[i][0], NULL};
         check_usage_error(run_cmd(argv), "xdc-broker", "--override");
-        CHECK(strstr(g_run.err, k_overrides[i][1]), "error does not name '%s': %s",
-              k_overrides[i][1], g_run.err);
+        TH_CHECK(strstr(g_run.err, k_overrides[i][1]), "error does not name '%s': %s",
+                 k_overrides[i][1], g_run.err);
     }
 }
 
@@ -345,11 +343,11 @@ static void test_cli_config_check_accepts_samples(void **state)
         const char *argv[] = {th_bin("xdc"), "config", "check", k_components[i], file, NULL};
         const run_t *r = run_cmd(argv);
 
-        CHECK(r->status == 0, "xdc config check %s %s: exit %d: %s", k_components[i], file,
-              r->status, r->err);
-        CHECK(strstr(r->out, "ok"), "xdc config check %s: no 'ok' on stdout: %s", k_components[i],
-              r->out);
-        CHECK(r->err[0] == '\0', "xdc config check %s: stderr: %s", k_components[i], r->err);
+        TH_CHECK(r->status == 0, "xdc config check %s %s: exit %d: %s", k_components[i], file,
+                 r->status, r->err);
+        TH_CHECK(strstr(r->out, "ok"), "xdc config check %s: no 'ok' on stdout: %s",
+                 k_components[i], r->out);
+        TH_CHECK(r->err[0] == '\0', "xdc config check %s: stderr: %s", k_components[i], r->err);
     }
 }
 
@@ -373,11 +371,11 @@ static th_proc_t *start_broker(const char *dir, int *port)
         th_proc_t *p = th_spawn(argv, log);
         int waited = 0;
 
-        CHECK(p, "cannot start xdc-broker: %s", strerror(errno));
+        TH_CHECK(p, "cannot start xdc-broker: %s", strerror(errno));
         while (th_wait_tcp("127.0.0.1", *port, 50) != 0 && th_proc_running(p)) {
             waited += 50;
-            CHECK(waited < th_ms(10000), "xdc-broker not listening on %d: %s", *port,
-                  th_proc_output(p));
+            TH_CHECK(waited < th_ms(10000), "xdc-broker not listening on %d: %s", *port,
+                     th_proc_output(p));
         }
         if (th_proc_running(p))
             return p;
@@ -401,21 +399,21 @@ static void test_cli_broker_starts_and_stops_cleanly(void **state)
     (void)state;
     p = start_broker(dir, &port);
     fmtbuf(addr, sizeof(addr), "127.0.0.1:%d", port);
-    CHECK(th_proc_wait_output(p, addr, th_ms(5000)) == 0,
-          "the broker did not log its listener %s: %s", addr, th_proc_output(p));
+    TH_CHECK(th_proc_wait_output(p, addr, th_ms(5000)) == 0,
+             "the broker did not log its listener %s: %s", addr, th_proc_output(p));
     status = th_proc_stop(p, SIGTERM, th_ms(5000));
-    CHECK(status == 0, "xdc-broker: status %d after SIGTERM, want 0: %s", status,
-          th_proc_output(p));
+    TH_CHECK(status == 0, "xdc-broker: status %d after SIGTERM, want 0: %s", status,
+             th_proc_output(p));
 
     fmtbuf(meta, sizeof(meta), "%s/data/meta.properties", dir);
     text = th_read_file(meta);
-    CHECK(text, "%s: %s", meta, strerror(errno));
+    TH_CHECK(text, "%s: %s", meta, strerror(errno));
     id = strstr(text, "cluster.id=");
     int ok = id && (id == text || id[-1] == '\n') && id[11] != '\0' && id[11] != '\n';
     if (!ok)
         print_error("meta.properties: %s\n", text);
     free(text);
-    CHECK(ok, "%s has no non-empty cluster.id= line", meta);
+    TH_CHECK(ok, "%s has no non-empty cluster.id= line", meta);
 }
 
 int main(void)

@@ -38,12 +38,6 @@
 #define NPART 8
 #define NREC  100000
 
-#define CHECK(cond, ...)                                                                           \
-    do {                                                                                           \
-        if (!(cond))                                                                               \
-            fail_msg(__VA_ARGS__);                                                                 \
-    } while (0)
-
 static th_broker_t g_primary, g_dr;
 static th_pair_t g_pair; /* their bootstraps */
 static th_mirror_t g_mirror;
@@ -62,13 +56,7 @@ static int setup(void **state)
 
 static int teardown(void **state)
 {
-    if (g_load) {
-        th_kafka_load_t *l = g_load;
-        g_load = NULL;
-        th_kafka_load_stop(l);
-    }
-    if (g_mirror.proc)
-        th_mirror_stop(&g_mirror, SIGTERM);
+    th_mc_stop(&g_load, (th_mirror_t *const[]){&g_mirror}, 1);
     memset(&g_primary, 0, sizeof(g_primary));
     memset(&g_dr, 0, sizeof(g_dr));
     return th_teardown(state);
@@ -76,19 +64,9 @@ static int teardown(void **state)
 
 static void start_mirror(const char *extra)
 {
-    char conf[2048];
-    snprintf(conf, sizeof(conf),
-             "clusters = primary, dr\n"
-             "primary.bootstrap.servers = %s\n"
-             "dr.bootstrap.servers = %s\n"
-             "primary->dr.enabled = true\n"
-             "refresh.topics.interval.seconds = 1\n"
-             "emit.heartbeats.interval.seconds = 1\n"
-             "offset.flush.interval.ms = 500\n"
-             "primary.consumer.session.timeout.ms = 6000\n"
-             "%s",
-             g_primary.bootstrap, g_dr.bootstrap, extra ? extra : "");
-    th_mirror_start(&g_mirror, g_dir, conf);
+    char conf[1024];
+    snprintf(conf, sizeof(conf), "emit.heartbeats.interval.seconds = 1\n%s", extra ? extra : "");
+    th_mirror_start(&g_mirror, g_dir, th_mc_conf(&g_pair, conf));
 }
 
 static void test_mirror_prefix_100k(void **state)
@@ -108,7 +86,7 @@ static void test_mirror_prefix_100k(void **state)
 
     /* Heartbeats: emitted into the source, mirrored as primary.heartbeats,
      * their latency measured. */
-    CHECK(th_kafka_partitions(g_primary.bootstrap, "heartbeats") == 1, "no heartbeats topic");
+    TH_CHECK(th_kafka_partitions(g_primary.bootstrap, "heartbeats") == 1, "no heartbeats topic");
     th_mc_expect_heartbeats(&g_pair, &g_mirror);
 }
 
@@ -126,8 +104,8 @@ static void test_mirror_identity_100k(void **state)
     /* With the syncs on the target they are named after the source. */
     th_mc_expect_offset_syncs(g_primary.bootstrap, g_dr.bootstrap,
                               "mm2-offset-syncs.primary.internal", "payments", NPART);
-    CHECK(th_kafka_partitions(g_primary.bootstrap, "mm2-offset-syncs.dr.internal") == 0,
-          "offset syncs written to the source too");
+    TH_CHECK(th_kafka_partitions(g_primary.bootstrap, "mm2-offset-syncs.dr.internal") == 0,
+             "offset syncs written to the source too");
 }
 
 /* --- lag under load --------------------------------------------------------- */
@@ -144,13 +122,13 @@ static void expect_lag_cli(const char *topic, const char *remote)
     th_kafka_end_offsets(g_primary.bootstrap, topic, ends, NPART);
     snprintf(url, sizeof(url), "http://127.0.0.1:%d", g_mirror.http_port);
     const char *table[] = {th_bin("xdc"), "lag", "--url", url, NULL};
-    CHECK(th_run_split(table, th_ms(20000), &status, &out, &err) == 0 && status == 0,
-          "xdc lag: exit %d: %s", status, err);
+    TH_CHECK(th_run_split(table, th_ms(20000), &status, &out, &err) == 0 && status == 0,
+             "xdc lag: exit %d: %s", status, err);
     /* Heartbeats keep arriving, so the flow's total may not be 0. */
-    CHECK(strncmp(out, "primary->dr: ", 13) == 0 && strstr(out, " partitions, lag "),
-          "xdc lag: flow line: %s", out);
-    CHECK(strstr(out, "TOPIC") && strstr(out, "REPLICATED") && strstr(out, "LAG S"),
-          "xdc lag: no header: %s", out);
+    TH_CHECK(strncmp(out, "primary->dr: ", 13) == 0 && strstr(out, " partitions, lag "),
+             "xdc lag: flow line: %s", out);
+    TH_CHECK(strstr(out, "TOPIC") && strstr(out, "REPLICATED") && strstr(out, "LAG S"),
+             "xdc lag: no header: %s", out);
     for (char *line = strtok(out, "\n"); line; line = strtok(NULL, "\n")) {
         char t[128], r[128], state[64];
         long long leo, rep, lag;
@@ -160,23 +138,23 @@ static void expect_lag_cli(const char *topic, const char *remote)
                    &secs, state) != 8 ||
             strcmp(t, topic) != 0)
             continue;
-        CHECK(pn >= 0 && pn < NPART && strcmp(r, remote) == 0 && leo == ends[pn] &&
-                  rep == ends[pn] - 1 && lag == 0 && secs == 0 && strcmp(state, "ok") == 0,
-              "xdc lag: row '%s', source log end %" PRId64, line,
-              ends[pn < 0 || pn >= NPART ? 0 : pn]);
+        TH_CHECK(pn >= 0 && pn < NPART && strcmp(r, remote) == 0 && leo == ends[pn] &&
+                     rep == ends[pn] - 1 && lag == 0 && secs == 0 && strcmp(state, "ok") == 0,
+                 "xdc lag: row '%s', source log end %" PRId64, line,
+                 ends[pn < 0 || pn >= NPART ? 0 : pn]);
         rows++;
     }
-    CHECK(rows == NPART, "xdc lag: %d rows for %s", rows, topic);
+    TH_CHECK(rows == NPART, "xdc lag: %d rows for %s", rows, topic);
     free(out);
     free(err);
 
     const char *json[] = {th_bin("xdc"), "lag",    "--url",       url,
                           "--json",      "--flow", "primary->dr", NULL};
-    CHECK(th_run_split(json, th_ms(20000), &status, &out, &err) == 0 && status == 0,
-          "xdc lag --json: exit %d: %s", status, err);
+    TH_CHECK(th_run_split(json, th_ms(20000), &status, &out, &err) == 0 && status == 0,
+             "xdc lag --json: exit %d: %s", status, err);
     json_t *j = json_loads(out, 0, NULL);
     json_t *flows = json_object_get(j, "flows");
-    CHECK(json_array_size(flows) == 1, "xdc lag --json: %s", out);
+    TH_CHECK(json_array_size(flows) == 1, "xdc lag --json: %s", out);
     json_t *parts = json_object_get(json_array_get(flows, 0), "partitions"), *p;
     size_t i;
     rows = 0;
@@ -185,21 +163,21 @@ static void expect_lag_cli(const char *topic, const char *remote)
         if (strcmp(json_string_value(json_object_get(p, "topic")), topic) != 0)
             continue;
         int pn = (int)json_integer_value(json_object_get(p, "partition"));
-        CHECK(pn >= 0 && pn < NPART &&
-                  json_integer_value(json_object_get(p, "log_end_offset")) == ends[pn] &&
-                  json_integer_value(json_object_get(p, "lag_records")) == 0,
-              "xdc lag --json: %s/%d: %s", topic, pn, out);
+        TH_CHECK(pn >= 0 && pn < NPART &&
+                     json_integer_value(json_object_get(p, "log_end_offset")) == ends[pn] &&
+                     json_integer_value(json_object_get(p, "lag_records")) == 0,
+                 "xdc lag --json: %s/%d: %s", topic, pn, out);
         rows++;
     }
-    CHECK(rows == NPART, "xdc lag --json: %d partitions of %s", rows, topic);
+    TH_CHECK(rows == NPART, "xdc lag --json: %d partitions of %s", rows, topic);
     json_decref(j);
     free(out);
     free(err);
 
     const char *nope[] = {th_bin("xdc"), "lag", "--url", url, "--flow", "dr->primary", NULL};
-    CHECK(th_run_split(nope, th_ms(20000), &status, &out, &err) == 0 && status == 1 &&
-              strstr(err, "no flow 'dr->primary'"),
-          "xdc lag --flow dr->primary: exit %d: %s", status, err);
+    TH_CHECK(th_run_split(nope, th_ms(20000), &status, &out, &err) == 0 && status == 1 &&
+                 strstr(err, "no flow 'dr->primary'"),
+             "xdc lag --flow dr->primary: exit %d: %s", status, err);
     free(out);
     free(err);
 }
@@ -232,20 +210,20 @@ static void test_mirror_new_topic_and_partitions(void **state)
     print_message("inventory appeared and replicated in %ld ms\n",
                   (long)((t1.tv_sec - t0.tv_sec) * 1000 + (t1.tv_nsec - t0.tv_nsec) / 1000000));
     char *v = th_kafka_topic_config(g_dr.bootstrap, "primary.inventory", "retention.ms");
-    CHECK(v && strcmp(v, "3600000") == 0, "retention.ms on the target: %s", v ? v : "(unset)");
+    TH_CHECK(v && strcmp(v, "3600000") == 0, "retention.ms on the target: %s", v ? v : "(unset)");
     free(v);
 
     th_kafka_add_partitions(g_primary.bootstrap, "inventory", 5);
     th_kafka_produce(g_primary.bootstrap, "inventory", 5, 300, 500, "inventory");
     th_mc_wait_count(g_dr.bootstrap, "primary.inventory", 5, 800, th_ms(30000), &g_mirror);
-    CHECK(th_kafka_partitions(g_dr.bootstrap, "primary.inventory") == 5,
-          "target partitions did not follow");
+    TH_CHECK(th_kafka_partitions(g_dr.bootstrap, "primary.inventory") == 5,
+             "target partitions did not follow");
     /* Topics outside the pattern and internal ones stay home. */
     th_kafka_create_topic(g_primary.bootstrap, "other", 1, NULL);
     usleep(3000 * 1000);
-    CHECK(th_kafka_partitions(g_dr.bootstrap, "primary.other") == 0, "other was mirrored");
-    CHECK(th_kafka_partitions(g_dr.bootstrap, "primary.__consumer_offsets") == 0,
-          "an internal topic was mirrored");
+    TH_CHECK(th_kafka_partitions(g_dr.bootstrap, "primary.other") == 0, "other was mirrored");
+    TH_CHECK(th_kafka_partitions(g_dr.bootstrap, "primary.__consumer_offsets") == 0,
+             "an internal topic was mirrored");
 }
 
 int main(void)

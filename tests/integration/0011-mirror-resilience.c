@@ -38,12 +38,6 @@
 
 #define NPART 8
 
-#define CHECK(cond, ...)                                                                           \
-    do {                                                                                           \
-        if (!(cond))                                                                               \
-            fail_msg(__VA_ARGS__);                                                                 \
-    } while (0)
-
 static th_broker_t g_primary, g_dr;
 static th_pair_t g_pair; /* their bootstraps */
 static th_mirror_t g_m1, g_m2;
@@ -63,33 +57,16 @@ static int setup(void **state)
 
 static int teardown(void **state)
 {
-    if (g_load) {
-        th_kafka_load_t *l = g_load;
-        g_load = NULL;
-        th_kafka_load_stop(l);
-    }
-    if (g_m1.proc)
-        th_mirror_stop(&g_m1, SIGTERM);
-    if (g_m2.proc)
-        th_mirror_stop(&g_m2, SIGTERM);
+    th_mc_stop(&g_load, (th_mirror_t *const[]){&g_m1, &g_m2}, 2);
     return th_teardown(state);
 }
 
 static const char *mirror_conf(const char *extra)
 {
-    static char conf[2048];
-    snprintf(conf, sizeof(conf),
-             "clusters = primary, dr\n"
-             "primary.bootstrap.servers = %s\n"
-             "dr.bootstrap.servers = %s\n"
-             "primary->dr.enabled = true\n"
-             "refresh.topics.interval.seconds = 1\n"
-             "offset.flush.interval.ms = 500\n"
-             "primary.consumer.session.timeout.ms = 6000\n"
-             "primary.consumer.heartbeat.interval.ms = 500\n"
-             "%s",
-             g_primary.bootstrap, g_dr.bootstrap, extra ? extra : "");
-    return conf;
+    char conf[1024];
+    snprintf(conf, sizeof(conf), "primary.consumer.heartbeat.interval.ms = 500\n%s",
+             extra ? extra : "");
+    return th_mc_conf(&g_pair, conf);
 }
 
 /* --- target down under load ----------------------------------------------- */
@@ -139,9 +116,9 @@ static void test_mirror_target_down_30s(void **state)
     print_message("RSS %ld kB before the outage, peak %ld kB during it; %ld records produced "
                   "(%ld by the end of the outage), %zu partitions paused\n",
                   base, peak, total, during, npaused);
-    CHECK(npaused > 0, "no partition was paused while the target was down");
-    CHECK(peak - base < 2 * cap_mb * 1024, "RSS grew by %ld kB with buffer.memory = %ld MB",
-          peak - base, cap_mb);
+    TH_CHECK(npaused > 0, "no partition was paused while the target was down");
+    TH_CHECK(peak - base < 2 * cap_mb * 1024, "RSS grew by %ld kB with buffer.memory = %ld MB",
+             peak - base, cap_mb);
     th_mc_wait_count(g_dr.bootstrap, "primary.stream", NPART, total, th_ms(90000), &g_m1);
     th_mirror_check_t c;
     th_mc_compare(&g_pair, "stream", "primary.stream", &c);
@@ -248,42 +225,43 @@ static void test_mirror_refused_record(void **state)
     th_kafka_produce(g_primary.bootstrap, "blobs", 1, 6, 5, "small");
     char *why = NULL;
     for (int tries = 0; !(why = pause_reason(&g_m1, "blobs", 0)); tries++) {
-        CHECK(tries < 100, "blobs/0 not paused after 20 s; mirror log:\n%s", th_mirror_log(&g_m1));
+        TH_CHECK(tries < 100, "blobs/0 not paused after 20 s; mirror log:\n%s",
+                 th_mirror_log(&g_m1));
         usleep(200 * 1000);
     }
-    CHECK(strstr(why, "source offset 5") && strstr(why, "too large"), "pause reason: %s", why);
+    TH_CHECK(strstr(why, "source offset 5") && strstr(why, "too large"), "pause reason: %s", why);
     free(why);
     why = lag_failure(&g_m1, "blobs", 0);
-    CHECK(why && strstr(why, "source offset 5") && strstr(why, "too large"), "/v1/lag failure: %s",
-          why ? why : "(none)");
+    TH_CHECK(why && strstr(why, "source offset 5") && strstr(why, "too large"),
+             "/v1/lag failure: %s", why ? why : "(none)");
     free(why);
-    CHECK(strstr(th_mirror_log(&g_m1), "blobs/0: the target refused a record, partition paused"),
-          "refusal not logged:\n%s", th_mirror_log(&g_m1));
-    CHECK(th_mc_status_counter(&g_m1, "failures") >= 1, "failures counter not raised");
+    TH_CHECK(strstr(th_mirror_log(&g_m1), "blobs/0: the target refused a record, partition paused"),
+             "refusal not logged:\n%s", th_mirror_log(&g_m1));
+    TH_CHECK(th_mc_status_counter(&g_m1, "failures") >= 1, "failures counter not raised");
 
     /* Retried every 10 s, refused each time: never skipped. */
     usleep((unsigned)th_ms(12000) * 1000u);
-    CHECK(th_kafka_end_offset(g_dr.bootstrap, "primary.blobs", 0) == 5,
-          "the target holds %" PRId64 " records; only the 5 before the refused one may be there",
-          th_kafka_end_offset(g_dr.bootstrap, "primary.blobs", 0));
-    CHECK(strstr(th_mirror_log(&g_m1), "blobs/0: retrying from source offset 5"),
-          "no retry logged:\n%s", th_mirror_log(&g_m1));
+    TH_CHECK(th_kafka_end_offset(g_dr.bootstrap, "primary.blobs", 0) == 5,
+             "the target holds %" PRId64 " records; only the 5 before the refused one may be there",
+             th_kafka_end_offset(g_dr.bootstrap, "primary.blobs", 0));
+    TH_CHECK(strstr(th_mirror_log(&g_m1), "blobs/0: retrying from source offset 5"),
+             "no retry logged:\n%s", th_mirror_log(&g_m1));
     why = pause_reason(&g_m1, "blobs", 0);
-    CHECK(why != NULL, "blobs/0 resumed although the record is still refused");
+    TH_CHECK(why != NULL, "blobs/0 resumed although the record is still refused");
     free(why);
 
     th_kafka_alter_topic_config(g_dr.bootstrap, "primary.blobs", "max.message.bytes", "1048588");
     th_mc_wait_count(g_dr.bootstrap, "primary.blobs", 1, 11, th_ms(30000), &g_m1);
     th_mirror_check_t c = {0};
     th_mc_compare(&g_pair, "blobs", "primary.blobs", &c);
-    CHECK(c.duplicates == 0, "%ld duplicates", c.duplicates);
+    TH_CHECK(c.duplicates == 0, "%ld duplicates", c.duplicates);
     for (int tries = 0; (why = pause_reason(&g_m1, "blobs", 0)); tries++) {
-        CHECK(tries < 50, "blobs/0 still paused after catching up: %s", why);
+        TH_CHECK(tries < 50, "blobs/0 still paused after catching up: %s", why);
         free(why);
         usleep(200 * 1000);
     }
     why = lag_failure(&g_m1, "blobs", 0);
-    CHECK(why == NULL, "/v1/lag still reports %s", why);
+    TH_CHECK(why == NULL, "/v1/lag still reports %s", why);
 }
 
 int main(void)

@@ -53,12 +53,6 @@
 #define NPART 8
 #define NREC  100000
 
-#define CHECK(cond, ...)                                                                           \
-    do {                                                                                           \
-        if (!(cond))                                                                               \
-            fail_msg(__VA_ARGS__);                                                                 \
-    } while (0)
-
 static th_mock_t g_primary, g_dr;
 static th_pair_t g_pair; /* their bootstraps, once started */
 static th_mirror_t g_m1, g_m2;
@@ -81,15 +75,7 @@ static int setup(void **state)
  * away. On a failure th_teardown() kills whatever is still registered. */
 static int teardown(void **state)
 {
-    if (g_load) {
-        th_kafka_load_t *l = g_load;
-        g_load = NULL;
-        th_kafka_load_stop(l);
-    }
-    if (g_m1.proc)
-        th_mirror_stop(&g_m1, SIGTERM);
-    if (g_m2.proc)
-        th_mirror_stop(&g_m2, SIGTERM);
+    th_mc_stop(&g_load, (th_mirror_t *const[]){&g_m1, &g_m2}, 2);
     th_mock_stop(&g_primary);
     th_mock_stop(&g_dr);
     return th_teardown(state);
@@ -129,23 +115,16 @@ static void start_prefix_clusters(const char *topic)
  * close to the log ends as long polling does. */
 static const char *mirror_conf(const char *extra)
 {
-    static char conf[2048];
+    char conf[1024];
     snprintf(conf, sizeof(conf),
-             "clusters = primary, dr\n"
-             "primary.bootstrap.servers = %s\n"
-             "dr.bootstrap.servers = %s\n"
-             "primary->dr.enabled = true\n"
              "sync.topic.configs.enabled = false\n"
-             "refresh.topics.interval.seconds = 1\n"
              "emit.heartbeats.interval.seconds = 1\n"
-             "offset.flush.interval.ms = 500\n"
-             "primary.consumer.session.timeout.ms = 6000\n"
              "primary.consumer.heartbeat.interval.ms = 500\n"
              "primary.consumer.fetch.wait.max.ms = 100\n"
              "dr.consumer.fetch.wait.max.ms = 100\n"
              "%s",
-             g_primary.bootstrap, g_dr.bootstrap, extra ? extra : "");
-    return conf;
+             extra ? extra : "");
+    return th_mc_conf(&g_pair, conf);
 }
 
 /* --- what the mirror reports ---------------------------------------------- */
@@ -186,8 +165,8 @@ static void test_mock_identity_100k(void **state)
     /* With the syncs on the target they are named after the source. */
     th_mc_expect_offset_syncs(g_primary.bootstrap, g_dr.bootstrap,
                               "mm2-offset-syncs.primary.internal", "payments", NPART);
-    CHECK(th_kafka_partitions(g_primary.bootstrap, "mm2-offset-syncs.dr.internal") == 0,
-          "offset syncs written to the source too");
+    TH_CHECK(th_kafka_partitions(g_primary.bootstrap, "mm2-offset-syncs.dr.internal") == 0,
+             "offset syncs written to the source too");
 }
 
 /* --- lag under load --------------------------------------------------------- */

@@ -28,12 +28,6 @@
 #define NPART   4
 #define NGROUPS 20
 
-#define CHECK(cond, ...)                                                                           \
-    do {                                                                                           \
-        if (!(cond))                                                                               \
-            fail_msg(__VA_ARGS__);                                                                 \
-    } while (0)
-
 static th_broker_t g_primary, g_dr;
 static th_pair_t g_pair;
 static th_mirror_t g_mirror;
@@ -50,8 +44,7 @@ static int setup(void **state)
 
 static int teardown(void **state)
 {
-    if (g_mirror.proc)
-        th_mirror_stop(&g_mirror, SIGTERM);
+    th_mc_stop(NULL, (th_mirror_t *const[]){&g_mirror}, 1);
     return th_teardown(state);
 }
 
@@ -62,11 +55,11 @@ static json_t *translate(const char *group)
                           "primary->dr", "--group",   group,      "--json",           NULL};
     char *out = NULL, *err = NULL;
     int status = -1;
-    CHECK(th_run_split(argv, th_ms(60000), &status, &out, &err) == 0 && status == 0,
-          "xdc translate --group %s: exit %d: %s", group, status, err ? err : "");
+    TH_CHECK(th_run_split(argv, th_ms(60000), &status, &out, &err) == 0 && status == 0,
+             "xdc translate --group %s: exit %d: %s", group, status, err ? err : "");
     json_error_t je;
     json_t *j = json_loads(out, 0, &je);
-    CHECK(j, "xdc translate --group %s: not JSON (%s): %s", group, je.text, out);
+    TH_CHECK(j, "xdc translate --group %s: not JSON (%s): %s", group, je.text, out);
     free(out);
     free(err);
     return j;
@@ -95,27 +88,28 @@ static void expect_exact(const char *group, const int64_t *committed, const int6
         int64_t u = json_integer_value(json_object_get(e, "committed"));
         json_t *t = json_object_get(e, "translated");
         const char *why = json_string_value(json_object_get(e, "reason"));
-        CHECK(p >= 0 && p < NPART && u == committed[p],
-              "%s/%d: committed %" PRId64 ", want %" PRId64, group, p, u,
-              p >= 0 && p < NPART ? committed[p] : -1);
-        CHECK(json_is_true(json_object_get(e, "exact")) && json_is_integer(t),
-              "%s/%d at %" PRId64 ": not exact: %s", group, p, u, why ? why : "?");
+        TH_CHECK(p >= 0 && p < NPART && u == committed[p],
+                 "%s/%d: committed %" PRId64 ", want %" PRId64, group, p, u,
+                 p >= 0 && p < NPART ? committed[p] : -1);
+        TH_CHECK(json_is_true(json_object_get(e, "exact")) && json_is_integer(t),
+                 "%s/%d at %" PRId64 ": not exact: %s", group, p, u, why ? why : "?");
         int64_t off = json_integer_value(t);
         if (u == src_end[p]) {
-            CHECK(off == dst_end[p], "%s/%d at the log end: %" PRId64 ", target ends at %" PRId64,
-                  group, p, off, dst_end[p]);
+            TH_CHECK(off == dst_end[p],
+                     "%s/%d at the log end: %" PRId64 ", target ends at %" PRId64, group, p, off,
+                     dst_end[p]);
         } else {
             const th_rec_t *r = at(dst, p, off);
             const th_hdr_t *h = r ? th_rec_header(r, "xdc.src") : NULL;
             char want[64];
             int wl = snprintf(want, sizeof(want), "primary:%d:%" PRId64, p, u);
-            CHECK(h && h->value_len == (size_t)wl && memcmp(h->value, want, (size_t)wl) == 0,
-                  "%s/%d at %" PRId64 ": target offset %" PRId64 " holds %.*s, want %s", group, p,
-                  u, off, h ? (int)h->value_len : 6, h ? h->value : "(none)", want);
+            TH_CHECK(h && h->value_len == (size_t)wl && memcmp(h->value, want, (size_t)wl) == 0,
+                     "%s/%d at %" PRId64 ": target offset %" PRId64 " holds %.*s, want %s", group,
+                     p, u, off, h ? (int)h->value_len : 6, h ? h->value : "(none)", want);
         }
         n++;
     }
-    CHECK(n == NPART, "%s: %zu partitions translated", group, n);
+    TH_CHECK(n == NPART, "%s: %zu partitions translated", group, n);
     json_decref(j);
 }
 
@@ -133,18 +127,7 @@ static void test_translate_groups_exact(void **state)
     th_kafka_create_topic(g_primary.bootstrap, "orders", NPART, NULL);
     /* Syncs every 10 records: most offsets are translated on a line
      * between two syncs, not at one. */
-    char conf[1024];
-    snprintf(conf, sizeof(conf),
-             "clusters = primary, dr\n"
-             "primary.bootstrap.servers = %s\n"
-             "dr.bootstrap.servers = %s\n"
-             "primary->dr.enabled = true\n"
-             "refresh.topics.interval.seconds = 1\n"
-             "offset.flush.interval.ms = 500\n"
-             "offset.lag.max = 10\n"
-             "primary.consumer.session.timeout.ms = 6000\n",
-             g_primary.bootstrap, g_dr.bootstrap);
-    th_mirror_start(&g_mirror, g_dir, conf);
+    th_mirror_start(&g_mirror, g_dir, th_mc_conf(&g_pair, "offset.lag.max = 10\n"));
     th_mc_wait_assigned(&g_mirror, "orders", NPART);
     th_kafka_produce(g_primary.bootstrap, "orders", NPART, 0, 2000, "orders");
     th_mc_wait_count(g_dr.bootstrap, "primary.orders", NPART, 2000, th_ms(60000), &g_mirror);
@@ -188,28 +171,28 @@ static void test_translate_usage(void **state)
     char path[600], *out = NULL, *err = NULL;
     int status = -1;
     snprintf(path, sizeof(path), "%s/m.properties", g_dir);
-    CHECK(th_write_file(path, "clusters = a, b\na.bootstrap.servers = 127.0.0.1:1\n"
-                              "b.bootstrap.servers = 127.0.0.1:1\na->b.enabled = true\n") == 0,
-          "write %s", path);
+    TH_CHECK(th_write_file(path, "clusters = a, b\na.bootstrap.servers = 127.0.0.1:1\n"
+                                 "b.bootstrap.servers = 127.0.0.1:1\na->b.enabled = true\n") == 0,
+             "write %s", path);
     const char *no_flow[] = {th_bin("xdc"), "translate", "--config", path, "--flow",
                              "b->a",        "--group",   "g",        NULL};
-    CHECK(th_run_split(no_flow, th_ms(20000), &status, &out, &err) == 0 && status == 2 &&
-              strstr(err, "no enabled flow 'b->a'"),
-          "unknown flow: exit %d: %s", status, err);
+    TH_CHECK(th_run_split(no_flow, th_ms(20000), &status, &out, &err) == 0 && status == 2 &&
+                 strstr(err, "no enabled flow 'b->a'"),
+             "unknown flow: exit %d: %s", status, err);
     free(out);
     free(err);
     const char *no_group[] = {th_bin("xdc"), "translate", "--config", path, "--flow", "a->b", NULL};
-    CHECK(th_run_split(no_group, th_ms(20000), &status, &out, &err) == 0 && status == 2 &&
-              strstr(err, "--group"),
-          "missing --group: exit %d: %s", status, err);
+    TH_CHECK(th_run_split(no_group, th_ms(20000), &status, &out, &err) == 0 && status == 2 &&
+                 strstr(err, "--group"),
+             "missing --group: exit %d: %s", status, err);
     free(out);
     free(err);
     /* Nothing listens on port 1: a clear failure, exit 1. */
     const char *down[] = {th_bin("xdc"), "translate", "--config",     path,   "--flow", "a->b",
                           "--group",     "g",         "--timeout-ms", "2000", NULL};
-    CHECK(th_run_split(down, th_ms(30000), &status, &out, &err) == 0 && status == 1 &&
-              strstr(err, "xdc: translate: group g"),
-          "clusters down: exit %d: %s", status, err);
+    TH_CHECK(th_run_split(down, th_ms(30000), &status, &out, &err) == 0 && status == 1 &&
+                 strstr(err, "xdc: translate: group g"),
+             "clusters down: exit %d: %s", status, err);
     free(out);
     free(err);
 }

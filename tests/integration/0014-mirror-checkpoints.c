@@ -54,12 +54,6 @@
 #define CKTOPIC "primary.checkpoints.internal"
 #define TAG     "orders"
 
-#define CHECK(cond, ...)                                                                           \
-    do {                                                                                           \
-        if (!(cond))                                                                               \
-            fail_msg(__VA_ARGS__);                                                                 \
-    } while (0)
-
 /* What the test knows of the two sides, to compute the truth. */
 typedef struct model {
     th_recs_t src; /* the source read whole, before any deletion */
@@ -87,6 +81,7 @@ typedef struct cks {
 } cks_t;
 
 static th_broker_t g_primary, g_dr;
+static th_pair_t g_pair; /* their bootstraps */
 static th_mirror_t g_mirror;
 static th_kafka_member_t *g_member;
 static model_t g_m;
@@ -113,7 +108,7 @@ static int setup(void **state)
 {
     (void)state;
     g_dir = th_tmpdir();
-    th_pair_start(&g_primary, &g_dr, g_dir, g_broker_ov);
+    g_pair = th_pair_start(&g_primary, &g_dr, g_dir, g_broker_ov);
     memset(&g_mirror, 0, sizeof(g_mirror));
     model_reset(&g_m);
     /* Seqs 0..3 would put seq 3, a skipped record, first in partition 3,
@@ -135,8 +130,7 @@ static int teardown(void **state)
 {
     th_kafka_member_stop(g_member);
     g_member = NULL;
-    if (g_mirror.proc)
-        th_mirror_stop(&g_mirror, SIGTERM);
+    th_mc_stop(NULL, (th_mirror_t *const[]){&g_mirror}, 1);
     model_reset(&g_m);
     free(g_cks.v);
     memset(&g_cks, 0, sizeof(g_cks));
@@ -193,26 +187,19 @@ static const char *mlog(void)
  * group offsets are synced to the target at the same interval. */
 static void start_mirror(int interval_s, bool sync)
 {
-    char conf[2048], sync_conf[128] = "";
+    char conf[512], sync_conf[128] = "";
     if (sync)
         snprintf(sync_conf, sizeof(sync_conf),
                  "sync.group.offsets.enabled = true\n"
                  "sync.group.offsets.interval.seconds = %d\n",
                  interval_s);
     snprintf(conf, sizeof(conf),
-             "clusters = primary, dr\n"
-             "primary.bootstrap.servers = %s\n"
-             "dr.bootstrap.servers = %s\n"
-             "primary->dr.enabled = true\n"
-             "refresh.topics.interval.seconds = 1\n"
              "refresh.groups.interval.seconds = 1\n"
              "emit.checkpoints.interval.seconds = %d\n"
-             "offset.flush.interval.ms = 500\n"
              "offset.lag.max = 10\n"
-             "primary.consumer.session.timeout.ms = 6000\n"
              "%s",
-             g_primary.bootstrap, g_dr.bootstrap, interval_s, sync_conf);
-    th_mirror_start(&g_mirror, g_dir, conf);
+             interval_s, sync_conf);
+    th_mirror_start(&g_mirror, g_dir, th_mc_conf(&g_pair, conf));
     th_mc_wait_assigned(&g_mirror, "orders", NPART);
 }
 
@@ -240,9 +227,9 @@ static void wait_caught_up(void)
         json_decref(j);
         if (ok == NPART)
             return;
-        CHECK(th_mc_now_ms() < deadline,
-              "the mirror did not catch up with orders in %d ms; its log: %s", th_ms(60000),
-              mlog());
+        TH_CHECK(th_mc_now_ms() < deadline,
+                 "the mirror did not catch up with orders in %d ms; its log: %s", th_ms(60000),
+                 mlog());
         usleep(200 * 1000);
     }
 }
@@ -359,19 +346,20 @@ static int64_t truth(const model_t *m, int p, int64_t u, int64_t *so)
 static int64_t expect_target(const model_t *m, const char *group, int p, int64_t u)
 {
     int64_t so, t = truth(m, p, u, &so), want_so = first_copied(m, p, u);
-    CHECK(so == want_so,
-          "%s/%d at source offset %" PRId64 ": the first copy at or after it on the target is of "
-          "source offset %" PRId64 " (target offset %" PRId64 "), but the first record the "
-          "mirror copies there is %" PRId64,
-          group, p, u, so, t, want_so);
+    TH_CHECK(so == want_so,
+             "%s/%d at source offset %" PRId64
+             ": the first copy at or after it on the target is of "
+             "source offset %" PRId64 " (target offset %" PRId64 "), but the first record the "
+             "mirror copies there is %" PRId64,
+             group, p, u, so, t, want_so);
     if (so < 0)
         return t;
     const th_rec_t *d = rec_at(&m->dst, p, t), *s = rec_at(&m->src, p, so);
-    CHECK(d && s && d->key_len == s->key_len && d->value_len == s->value_len &&
-              memcmp(d->key, s->key, s->key_len) == 0 &&
-              memcmp(d->value, s->value, s->value_len) == 0,
-          "%s/%d: target offset %" PRId64 " is not a faithful copy of source offset %" PRId64,
-          group, p, t, so);
+    TH_CHECK(d && s && d->key_len == s->key_len && d->value_len == s->value_len &&
+                 memcmp(d->key, s->key, s->key_len) == 0 &&
+                 memcmp(d->value, s->value, s->value_len) == 0,
+             "%s/%d: target offset %" PRId64 " is not a faithful copy of source offset %" PRId64,
+             group, p, t, so);
     return t;
 }
 
@@ -514,7 +502,7 @@ static void ck_read(cks_t *cs)
         if (ck_decode(&rs.v[i], &cs->v[cs->n], why, sizeof(why)) == 0)
             cs->n++;
     th_recs_free(&rs);
-    CHECK(!why[0], "%s", why);
+    TH_CHECK(!why[0], "%s", why);
 }
 
 static bool ck_is(const ck_t *c, const char *group, int p, int64_t from)
@@ -626,7 +614,7 @@ static void wait_syncs_cover(const int64_t *last)
     char topic[256];
     snprintf(topic, sizeof(topic), "%s", str_or(th_mc_flow0(st), "offset_syncs_topic", ""));
     json_decref(st);
-    CHECK(topic[0], "/v1/status names no offset_syncs_topic");
+    TH_CHECK(topic[0], "/v1/status names no offset_syncs_topic");
     int64_t deadline = th_mc_now_ms() + th_ms(20000), top[NPART];
     for (;;) {
         th_recs_t rs = {0};
@@ -648,10 +636,10 @@ static void wait_syncs_cover(const int64_t *last)
             ok += top[p] >= last[p];
         if (ok == NPART)
             return;
-        CHECK(th_mc_now_ms() < deadline,
-              "%s: the syncs of orders reach %" PRId64 "/%" PRId64 "/%" PRId64 "/%" PRId64
-              ", the last copies are %" PRId64 "/%" PRId64 "/%" PRId64 "/%" PRId64,
-              topic, top[0], top[1], top[2], top[3], last[0], last[1], last[2], last[3]);
+        TH_CHECK(th_mc_now_ms() < deadline,
+                 "%s: the syncs of orders reach %" PRId64 "/%" PRId64 "/%" PRId64 "/%" PRId64
+                 ", the last copies are %" PRId64 "/%" PRId64 "/%" PRId64 "/%" PRId64,
+                 topic, top[0], top[1], top[2], top[3], last[0], last[1], last[2], last[3]);
         usleep(300 * 1000);
     }
 }
@@ -666,9 +654,9 @@ static json_t *http_ck(const char *group, json_t **grp)
     snprintf(path, sizeof(path), "/v1/checkpoints?group=%s", group);
     json_t *j = th_http_get_json(g_mirror.http_port, path), *f = th_mc_flow0(j), *e;
     char *dump = f ? NULL : json_dumps(j, JSON_COMPACT);
-    CHECK(f && str_is(f, "flow", FLOW) && str_is(f, "checkpoints_topic", CKTOPIC),
-          "GET %s: flows[0] is not " FLOW " with checkpoints_topic " CKTOPIC ": %s", path,
-          dump ? dump : json_string_value(json_object_get(f, "flow")));
+    TH_CHECK(f && str_is(f, "flow", FLOW) && str_is(f, "checkpoints_topic", CKTOPIC),
+             "GET %s: flows[0] is not " FLOW " with checkpoints_topic " CKTOPIC ": %s", path,
+             dump ? dump : json_string_value(json_object_get(f, "flow")));
     size_t i;
     *grp = NULL;
     json_array_foreach(json_object_get(f, "groups"), i, e)
@@ -719,29 +707,30 @@ static void expect_http_exact(const char *group, const int64_t *up, const int64_
                               const char *offset_sync)
 {
     json_t *grp, *j = http_ck_wait(group, up, &grp);
-    CHECK(grp, "%s: not listed in GET /v1/checkpoints?group=%s", group, group);
-    CHECK(str_is(grp, "offset_sync", offset_sync), "%s: offset_sync \"%s\", want \"%s\"", group,
-          str_or(grp, "offset_sync", "(none)"), offset_sync);
+    TH_CHECK(grp, "%s: not listed in GET /v1/checkpoints?group=%s", group, group);
+    TH_CHECK(str_is(grp, "offset_sync", offset_sync), "%s: offset_sync \"%s\", want \"%s\"", group,
+             str_or(grp, "offset_sync", "(none)"), offset_sync);
     for (int p = 0; p < NPART; p++) {
         json_t *e = http_part(grp, p), *reason;
         int64_t so, to, cso, cto;
-        CHECK(e, "%s/%d: not in GET /v1/checkpoints", group, p);
+        TH_CHECK(e, "%s/%d: not in GET /v1/checkpoints", group, p);
         bool have = int_of(e, "source_offset", &so);
         have = int_of(e, "target_offset", &to) && have;
         have = int_of(e, "checkpoint_source_offset", &cso) && have;
         have = int_of(e, "checkpoint_target_offset", &cto) && have;
-        CHECK(have && so == up[p] && to == down[p] && cso == up[p] && cto == down[p],
-              "%s/%d in /v1/checkpoints: source %" PRId64 " -> target %" PRId64
-              ", checkpoint %" PRId64 " -> %" PRId64 "; want %" PRId64 " -> %" PRId64 " for both",
-              group, p, so, to, cso, cto, up[p], down[p]);
+        TH_CHECK(have && so == up[p] && to == down[p] && cso == up[p] && cto == down[p],
+                 "%s/%d in /v1/checkpoints: source %" PRId64 " -> target %" PRId64
+                 ", checkpoint %" PRId64 " -> %" PRId64 "; want %" PRId64 " -> %" PRId64
+                 " for both",
+                 group, p, so, to, cso, cto, up[p], down[p]);
         reason = json_object_get(e, "reason");
-        CHECK(json_is_true(json_object_get(e, "exact")) && (!reason || json_is_null(reason)),
-              "%s/%d in /v1/checkpoints: not exact: %s", group, p, str_or(e, "reason", "?"));
+        TH_CHECK(json_is_true(json_object_get(e, "exact")) && (!reason || json_is_null(reason)),
+                 "%s/%d in /v1/checkpoints: not exact: %s", group, p, str_or(e, "reason", "?"));
         double age = json_number_value(json_object_get(e, "age_seconds"));
-        CHECK(str_is(e, "remote_topic", REMOTE) &&
-                  json_is_number(json_object_get(e, "age_seconds")) && age >= 0,
-              "%s/%d in /v1/checkpoints: remote_topic %s, age_seconds %g", group, p,
-              str_or(e, "remote_topic", "(none)"), age);
+        TH_CHECK(str_is(e, "remote_topic", REMOTE) &&
+                     json_is_number(json_object_get(e, "age_seconds")) && age >= 0,
+                 "%s/%d in /v1/checkpoints: remote_topic %s, age_seconds %g", group, p,
+                 str_or(e, "remote_topic", "(none)"), age);
     }
     json_decref(j);
 }
@@ -756,8 +745,8 @@ static int xdc(const char *const *args, char **out, char **err)
         argv[n++] = args[i];
     argv[n] = NULL;
     *out = *err = NULL;
-    CHECK(th_run_split(argv, th_ms(60000), &status, out, err) == 0, "xdc %s %s: did not finish",
-          args[0], args[1] ? args[1] : "");
+    TH_CHECK(th_run_split(argv, th_ms(60000), &status, out, err) == 0, "xdc %s %s: did not finish",
+             args[0], args[1] ? args[1] : "");
     return status;
 }
 
@@ -766,7 +755,7 @@ static json_t *parse(const char *what, const char *text)
 {
     json_error_t je;
     json_t *j = json_loads(text ? text : "", 0, &je);
-    CHECK(j, "%s: not JSON (%s): %s", what, je.text, text ? text : "");
+    TH_CHECK(j, "%s: not JSON (%s): %s", what, je.text, text ? text : "");
     return j;
 }
 
@@ -782,7 +771,7 @@ static void expect_translate(const char *group, const int64_t *up, const int64_t
                           "--group",   group,      "--json",           NULL};
     char *out, *err;
     int st = xdc(args, &out, &err);
-    CHECK(st == 0, "xdc translate --group %s: exit %d: %s", group, st, err);
+    TH_CHECK(st == 0, "xdc translate --group %s: exit %d: %s", group, st, err);
     json_t *j = parse("xdc translate", out), *e;
     size_t i, n = 0;
     json_array_foreach(json_object_get(j, "partitions"), i, e)
@@ -794,13 +783,13 @@ static void expect_translate(const char *group, const int64_t *up, const int64_t
         bool exact = json_is_true(json_object_get(e, "exact"));
         bool tail = ok && down[p] == dst_end[p] &&
                     strcmp(str_or(e, "reason", ""), "not replicated yet") == 0;
-        CHECK(ok && u == up[p] && t == down[p] && (exact || tail),
-              "xdc translate %s/%" PRId64 ": %" PRId64 " -> %" PRId64 " (%s), want %" PRId64
-              " -> %" PRId64 " exact",
-              group, p, u, t, str_or(e, "reason", "exact"), ok ? up[p] : -1, ok ? down[p] : -1);
+        TH_CHECK(ok && u == up[p] && t == down[p] && (exact || tail),
+                 "xdc translate %s/%" PRId64 ": %" PRId64 " -> %" PRId64 " (%s), want %" PRId64
+                 " -> %" PRId64 " exact",
+                 group, p, u, t, str_or(e, "reason", "exact"), ok ? up[p] : -1, ok ? down[p] : -1);
         n++;
     }
-    CHECK(n == NPART, "xdc translate %s: %zu partitions, want %d", group, n, NPART);
+    TH_CHECK(n == NPART, "xdc translate %s: %zu partitions, want %d", group, n, NPART);
     json_decref(j);
     free(out);
     free(err);
@@ -821,13 +810,13 @@ static void expect_apply(const char *group, const int64_t *up, const int64_t *do
 {
     char *out, *err;
     int st = apply(group, true, &out, &err);
-    CHECK(st == 0, "xdc checkpoints apply --group %s: exit %d: %s%s", group, st, err, out);
+    TH_CHECK(st == 0, "xdc checkpoints apply --group %s: exit %d: %s%s", group, st, err, out);
     json_t *j = parse("xdc checkpoints apply", out),
            *g = json_array_get(json_object_get(j, "groups"), 0), *e;
-    CHECK(str_is(j, "flow", FLOW) && json_array_size(json_object_get(j, "groups")) == 1 &&
-              str_is(g, "group", group) && json_is_true(json_object_get(g, "applied")) &&
-              !json_object_get(g, "error"),
-          "xdc checkpoints apply --group %s --json: %s", group, out);
+    TH_CHECK(str_is(j, "flow", FLOW) && json_array_size(json_object_get(j, "groups")) == 1 &&
+                 str_is(g, "group", group) && json_is_true(json_object_get(g, "applied")) &&
+                 !json_object_get(g, "error"),
+             "xdc checkpoints apply --group %s --json: %s", group, out);
     size_t i, n = 0;
     json_array_foreach(json_object_get(g, "partitions"), i, e)
     {
@@ -836,24 +825,24 @@ static void expect_apply(const char *group, const int64_t *up, const int64_t *do
         int_of(e, "source_offset", &so);
         int_of(e, "target_offset", &to);
         int_of(e, "previous_offset", &prev);
-        CHECK(p >= 0 && p < NPART && str_is(e, "topic", REMOTE) && so == up[p] && to == down[p] &&
-                  prev == -1 && json_is_true(json_object_get(e, "exact")),
-              "xdc checkpoints apply %s/%" PRId64 ": %s %" PRId64 " -> %" PRId64
-              " (previous %" PRId64 "), want " REMOTE " %" PRId64 " -> %" PRId64
-              " exact (previous -1)",
-              group, p, str_or(e, "topic", "?"), so, to, prev, p >= 0 && p < NPART ? up[p] : -1,
-              p >= 0 && p < NPART ? down[p] : -1);
+        TH_CHECK(p >= 0 && p < NPART && str_is(e, "topic", REMOTE) && so == up[p] &&
+                     to == down[p] && prev == -1 && json_is_true(json_object_get(e, "exact")),
+                 "xdc checkpoints apply %s/%" PRId64 ": %s %" PRId64 " -> %" PRId64
+                 " (previous %" PRId64 "), want " REMOTE " %" PRId64 " -> %" PRId64
+                 " exact (previous -1)",
+                 group, p, str_or(e, "topic", "?"), so, to, prev, p >= 0 && p < NPART ? up[p] : -1,
+                 p >= 0 && p < NPART ? down[p] : -1);
         n++;
     }
-    CHECK(n == NPART, "xdc checkpoints apply %s: %zu partitions, want %d", group, n, NPART);
+    TH_CHECK(n == NPART, "xdc checkpoints apply %s: %zu partitions, want %d", group, n, NPART);
     json_decref(j);
     free(out);
     free(err);
     int64_t got[NPART];
     th_kafka_group_offsets(g_dr.bootstrap, group, REMOTE, got, NPART);
     for (int p = 0; p < NPART; p++)
-        CHECK(got[p] == down[p], "%s/%d on dr after apply: committed %" PRId64 ", want %" PRId64,
-              group, p, got[p], down[p]);
+        TH_CHECK(got[p] == down[p], "%s/%d on dr after apply: committed %" PRId64 ", want %" PRId64,
+                 group, p, got[p], down[p]);
 }
 
 /* A consumer of @p group on the target starts where the checkpoints put
@@ -865,19 +854,19 @@ static void expect_consumer(const char *group, const int64_t *down, const int64_
     th_recs_t first = {0};
     char why[512];
     th_kafka_group_first(g_dr.bootstrap, group, REMOTE, NPART, &first, th_ms(30000));
-    CHECK(first.count == NPART, "%s: %zu first records", group, first.count);
+    TH_CHECK(first.count == NPART, "%s: %zu first records", group, first.count);
     for (int p = 0; p < NPART; p++) {
         const th_rec_t *r = &first.v[p];
-        CHECK(r->partition == p && r->offset == down[p],
-              "%s/%d: a consumer of the group on dr starts at %" PRId64 ", the checkpoint is "
-              "%" PRId64,
-              group, p, r->offset, down[p]);
-        CHECK(copy_of(r, p) == so[p],
-              "%s/%d: the consumer's first record (dr offset %" PRId64 ") is the copy of source "
-              "offset %" PRId64 ", want %" PRId64,
-              group, p, r->offset, copy_of(r, p), so[p]);
-        CHECK(th_rec_check_produced(r, TAG, seq[p], why, sizeof(why)) == 0, "%s/%d: %s", group, p,
-              why);
+        TH_CHECK(r->partition == p && r->offset == down[p],
+                 "%s/%d: a consumer of the group on dr starts at %" PRId64 ", the checkpoint is "
+                 "%" PRId64,
+                 group, p, r->offset, down[p]);
+        TH_CHECK(copy_of(r, p) == so[p],
+                 "%s/%d: the consumer's first record (dr offset %" PRId64 ") is the copy of source "
+                 "offset %" PRId64 ", want %" PRId64,
+                 group, p, r->offset, copy_of(r, p), so[p]);
+        TH_CHECK(th_rec_check_produced(r, TAG, seq[p], why, sizeof(why)) == 0, "%s/%d: %s", group,
+                 p, why);
     }
     th_recs_free(&first);
 }
@@ -888,8 +877,8 @@ static char *metrics(void)
 {
     char *body = NULL;
     int status = 0;
-    CHECK(th_http_get(g_mirror.http_port, "/metrics", &status, &body) == 0 && status == 200,
-          "GET /metrics: status %d", status);
+    TH_CHECK(th_http_get(g_mirror.http_port, "/metrics", &status, &body) == 0 && status == 200,
+             "GET /metrics: status %d", status);
     return body;
 }
 
@@ -923,8 +912,8 @@ static int metric_sum(const char *text, const char *name, const char *l1, const 
 static double metric(const char *text, const char *name, const char *l2)
 {
     double v;
-    CHECK(metric_sum(text, name, "flow=\"" FLOW "\"", l2, &v) > 0,
-          "/metrics has no sample %s{flow=\"" FLOW "\"%s%s}", name, l2 ? "," : "", l2 ? l2 : "");
+    TH_CHECK(metric_sum(text, name, "flow=\"" FLOW "\"", l2, &v) > 0,
+             "/metrics has no sample %s{flow=\"" FLOW "\"%s%s}", name, l2 ? "," : "", l2 ? l2 : "");
     return v;
 }
 
@@ -932,7 +921,7 @@ static double metric(const char *text, const char *name, const char *l2)
 static void expect_metric_min(const char *text, const char *name, double min)
 {
     double v = metric(text, name, NULL);
-    CHECK(v >= min, "/metrics: %s{flow=\"" FLOW "\"} is %g, want >= %g", name, v, min);
+    TH_CHECK(v >= min, "/metrics: %s{flow=\"" FLOW "\"} is %g, want >= %g", name, v, min);
 }
 
 /* After test A's commits: a checkpoint per group partition, nothing
@@ -947,9 +936,9 @@ static void expect_metrics_exact(void)
     expect_metric_min(text, "xdc_mirror_checkpoint_groups", NGROUPS);
     expect_metric_min(text, "xdc_mirror_checkpoint_partitions", NGROUPS * NPART);
     v = metric(text, "xdc_mirror_group_offset_syncs_total", NULL);
-    CHECK(v == 0, "/metrics: %g group offset syncs with sync.group.offsets.enabled=false", v);
+    TH_CHECK(v == 0, "/metrics: %g group offset syncs with sync.group.offsets.enabled=false", v);
     metric_sum(text, "xdc_mirror_checkpoint_inexact_partitions", "flow=\"" FLOW "\"", NULL, &v);
-    CHECK(v == 0, "/metrics: %g inexact partitions, want none", v);
+    TH_CHECK(v == 0, "/metrics: %g inexact partitions, want none", v);
     free(text);
 }
 
@@ -976,17 +965,17 @@ static void build_exact_scenario(int64_t *e1, int64_t *e2)
     th_kafka_end_offsets(g_primary.bootstrap, "orders", e2, NPART);
     /* Records deleted before being copied: the mirror, restarted, resumes
      * at the new log start of partitions 1 and 3. */
-    CHECK(th_mirror_stop(&g_mirror, SIGTERM) != TH_STATUS_LOST, "mirror not reaped");
+    TH_CHECK(th_mirror_stop(&g_mirror, SIGTERM) != TH_STATUS_LOST, "mirror not reaped");
     produce(800);
     produce_gap(0);
     produce_gap(2);
     model_read(&g_m, true);
     for (int p = 1; p < NPART; p += 2) {
         const th_rec_t *r = rec_at(&g_m.src, p, e2[p] - 1);
-        CHECK(r && !is_gap(r), "orders/%d: the record before the deletion must be copied", p);
+        TH_CHECK(r && !is_gap(r), "orders/%d: the record before the deletion must be copied", p);
         g_m.lost_from[p] = e2[p];
         g_m.lost_to[p] = e2[p] + 100;
-        CHECK(g_m.lost_to[p] < g_m.src_end[p], "orders/%d: too few records to delete", p);
+        TH_CHECK(g_m.lost_to[p] < g_m.src_end[p], "orders/%d: too few records to delete", p);
         th_kafka_delete_records(g_primary.bootstrap, "orders", p, g_m.lost_to[p]);
     }
     th_mirror_restart(&g_mirror);
@@ -1012,7 +1001,7 @@ static void exact_offsets(int64_t (*c)[NPART], const int64_t *e1, const int64_t 
         c[5][p] = e1[p] - 1;
         c[6][p] = e2[p] - 1;
         c[7][p] = g_m.lost_to[p] >= 0 ? g_m.lost_to[p] : e2[p];
-        CHECK(c[3][p] >= 0, "orders/%d: no skipped record in its second half", p);
+        TH_CHECK(c[3][p] >= 0, "orders/%d: no skipped record in its second half", p);
         for (int g = 0; g < 8; g++)
             c[g][p] = next_allowed(&g_m, p, c[g][p]);
         for (int g = 8; g < NGROUPS; g++)
@@ -1028,24 +1017,25 @@ static void expect_topic_exact(const char *const *groups, int64_t (*c)[NPART],
     for (size_t i = 0; i < g_cks.n; i++) {
         const ck_t *k = &g_cks.v[i];
         for (int g = 0; g < NGROUPS; g++)
-            CHECK(strcmp(k->group, groups[g]) != 0 ||
-                      (strcmp(k->topic, REMOTE) == 0 && k->partition >= 0 && k->partition < NPART),
-                  "%s: a checkpoint for %s/%d, want " REMOTE "/0..%d", k->group, k->topic,
-                  k->partition, NPART - 1);
+            TH_CHECK(
+                strcmp(k->group, groups[g]) != 0 ||
+                    (strcmp(k->topic, REMOTE) == 0 && k->partition >= 0 && k->partition < NPART),
+                "%s: a checkpoint for %s/%d, want " REMOTE "/0..%d", k->group, k->topic,
+                k->partition, NPART - 1);
     }
     for (int g = 0; g < NGROUPS; g++)
         for (int p = 0; p < NPART; p++) {
             int n;
             const ck_t *k = ck_find(&g_cks, groups[g], p, 0, true, &n);
-            CHECK(k && k->up == c[g][p] && !k->inexact[0] && k->down == want[g][p],
-                  "%s/%d committed at %" PRId64 ": checkpoint %s, want %" PRId64
-                  " (exact; source end %" PRId64 ", target end %" PRId64 ")",
-                  groups[g], p, c[g][p], ck_str(k, b, sizeof(b)), want[g][p], g_m.src_end[p],
-                  g_m.dst_end[p]);
-            CHECK(n == 1,
-                  "%s/%d: %d checkpoints, want 1: nothing changed after the commit (first %s)",
-                  groups[g], p, n,
-                  ck_str(ck_find(&g_cks, groups[g], p, 0, false, NULL), b, sizeof(b)));
+            TH_CHECK(k && k->up == c[g][p] && !k->inexact[0] && k->down == want[g][p],
+                     "%s/%d committed at %" PRId64 ": checkpoint %s, want %" PRId64
+                     " (exact; source end %" PRId64 ", target end %" PRId64 ")",
+                     groups[g], p, c[g][p], ck_str(k, b, sizeof(b)), want[g][p], g_m.src_end[p],
+                     g_m.dst_end[p]);
+            TH_CHECK(n == 1,
+                     "%s/%d: %d checkpoints, want 1: nothing changed after the commit (first %s)",
+                     groups[g], p, n,
+                     ck_str(ck_find(&g_cks, groups[g], p, 0, false, NULL), b, sizeof(b)));
         }
 }
 
@@ -1092,8 +1082,8 @@ static void test_checkpoints_exact(void **state)
         th_kafka_commit(g_primary.bootstrap, groups[g], "orders", c[g], NPART);
     }
     ck_wait(groups, NGROUPS, c, NULL, 0);
-    CHECK(th_kafka_partitions(g_dr.bootstrap, CKTOPIC) == 1, CKTOPIC " has %d partitions, want 1",
-          th_kafka_partitions(g_dr.bootstrap, CKTOPIC));
+    TH_CHECK(th_kafka_partitions(g_dr.bootstrap, CKTOPIC) == 1,
+             CKTOPIC " has %d partitions, want 1", th_kafka_partitions(g_dr.bootstrap, CKTOPIC));
     expect_topic_exact(groups, c, want);
     for (int g = 0; g < NGROUPS; g++) {
         expect_http_exact(groups[g], c[g], want[g], "disabled");
@@ -1145,12 +1135,12 @@ static void expect_after_restart(const char *const *groups, int64_t (*c)[NPART],
         for (int p = 0; p < NPART; p++) {
             int n;
             const ck_t *k = ck_find(&g_cks, groups[g], p, from, false, &n);
-            CHECK(k && k->up == c[g][p] && !k->inexact[0] && k->down == want[g][p],
-                  "after %s: the first checkpoint of %s/%d is %s, want %" PRId64 " -> %" PRId64
-                  " exact",
-                  how, groups[g], p, ck_str(k, b, sizeof(b)), c[g][p], want[g][p]);
-            CHECK(n == 1, "after %s: %s/%d has %d checkpoints, want 1 (last %s)", how, groups[g], p,
-                  n, ck_str(ck_find(&g_cks, groups[g], p, from, true, NULL), b, sizeof(b)));
+            TH_CHECK(k && k->up == c[g][p] && !k->inexact[0] && k->down == want[g][p],
+                     "after %s: the first checkpoint of %s/%d is %s, want %" PRId64 " -> %" PRId64
+                     " exact",
+                     how, groups[g], p, ck_str(k, b, sizeof(b)), c[g][p], want[g][p]);
+            TH_CHECK(n == 1, "after %s: %s/%d has %d checkpoints, want 1 (last %s)", how, groups[g],
+                     p, n, ck_str(ck_find(&g_cks, groups[g], p, from, true, NULL), b, sizeof(b)));
         }
     for (int p = 0; p < NPART; p++) {
         int64_t prev = -1;
@@ -1158,16 +1148,17 @@ static void expect_after_restart(const char *const *groups, int64_t (*c)[NPART],
             const ck_t *k = &g_cks.v[i];
             if (!ck_is(k, groups[6], p, from))
                 continue;
-            CHECK(k->up == c[6][p] && k->down >= prev &&
-                      (k->inexact[0] ? k->down <= want[6][p] : k->down == want[6][p]),
-                  "after %s: %s/%d committed at the new log end %" PRId64 ": checkpoint %s after "
-                  "%" PRId64 "; want it never backwards, never past %" PRId64 ", exact there",
-                  how, groups[6], p, c[6][p], ck_str(k, b, sizeof(b)), prev, want[6][p]);
+            TH_CHECK(k->up == c[6][p] && k->down >= prev &&
+                         (k->inexact[0] ? k->down <= want[6][p] : k->down == want[6][p]),
+                     "after %s: %s/%d committed at the new log end %" PRId64
+                     ": checkpoint %s after "
+                     "%" PRId64 "; want it never backwards, never past %" PRId64 ", exact there",
+                     how, groups[6], p, c[6][p], ck_str(k, b, sizeof(b)), prev, want[6][p]);
             prev = k->down;
         }
-        CHECK(!ck_find(&g_cks, groups[7], p, from, false, NULL),
-              "after %s: %s/%d did not move, yet a checkpoint %s was written", how, groups[7], p,
-              ck_str(ck_find(&g_cks, groups[7], p, from, false, NULL), b, sizeof(b)));
+        TH_CHECK(!ck_find(&g_cks, groups[7], p, from, false, NULL),
+                 "after %s: %s/%d did not move, yet a checkpoint %s was written", how, groups[7], p,
+                 ck_str(ck_find(&g_cks, groups[7], p, from, false, NULL), b, sizeof(b)));
     }
 }
 
@@ -1183,7 +1174,7 @@ static void restart_cycle(const char *const *groups, int64_t (*c)[NPART], int64_
         last[p] = last_copied(&g_m, p, g_m.src_end[p]);
     wait_syncs_cover(last);
     int64_t from = th_kafka_end_offset(g_dr.bootstrap, CKTOPIC, 0);
-    CHECK(th_mirror_stop(&g_mirror, sig) != TH_STATUS_LOST, "mirror not reaped");
+    TH_CHECK(th_mirror_stop(&g_mirror, sig) != TH_STATUS_LOST, "mirror not reaped");
     produce(400);
     restart_offsets(c, want, last, seed);
     for (int g = 0; g < 7; g++)
@@ -1241,26 +1232,26 @@ static void expect_synced(const char *group, const int64_t *prev, const int64_t 
         int ok = 0;
         th_kafka_group_offsets(g_dr.bootstrap, group, REMOTE, got, NPART);
         for (int p = 0; p < NPART; p++) {
-            CHECK(got[p] == prev[p] || got[p] == want[p],
-                  "%s/%d on dr: %" PRId64 " committed, want %" PRId64 " (the truth; before: "
-                  "%" PRId64 ")",
-                  group, p, got[p], want[p], prev[p]);
+            TH_CHECK(got[p] == prev[p] || got[p] == want[p],
+                     "%s/%d on dr: %" PRId64 " committed, want %" PRId64 " (the truth; before: "
+                     "%" PRId64 ")",
+                     group, p, got[p], want[p], prev[p]);
             ok += got[p] == want[p];
         }
         int64_t took = th_mc_now_ms() - t0;
         if (ok == NPART) {
-            CHECK(took <= limit_ms, "%s: synced to dr %" PRId64 " ms after %s, limit %d ms", group,
-                  took, since, limit_ms);
+            TH_CHECK(took <= limit_ms, "%s: synced to dr %" PRId64 " ms after %s, limit %d ms",
+                     group, took, since, limit_ms);
             print_message("%s: synced to dr %" PRId64 " ms after %s (limit %d ms)\n", group, took,
                           since, limit_ms);
             return;
         }
-        CHECK(th_mc_now_ms() < deadline,
-              "%s: offsets on dr after %d ms: %" PRId64 "/%" PRId64 "/%" PRId64 "/%" PRId64
-              ", want %" PRId64 "/%" PRId64 "/%" PRId64 "/%" PRId64 "; /v1/checkpoints of "
-              "partition 0: %s",
-              group, th_ms(30000), got[0], got[1], got[2], got[3], want[0], want[1], want[2],
-              want[3], http_view(group, 0));
+        TH_CHECK(th_mc_now_ms() < deadline,
+                 "%s: offsets on dr after %d ms: %" PRId64 "/%" PRId64 "/%" PRId64 "/%" PRId64
+                 ", want %" PRId64 "/%" PRId64 "/%" PRId64 "/%" PRId64 "; /v1/checkpoints of "
+                 "partition 0: %s",
+                 group, th_ms(30000), got[0], got[1], got[2], got[3], want[0], want[1], want[2],
+                 want[3], http_view(group, 0));
         usleep(100 * 1000);
     }
 }
@@ -1280,10 +1271,10 @@ static void expect_skipped(const char *group, int64_t t0)
         json_decref(j);
         if (ok)
             return;
-        CHECK(th_mc_now_ms() < deadline,
-              "%s: /v1/checkpoints shows target_members %" PRId64 ", offset_sync \"%s\"; want "
-              ">= 1 and \"skipped...\"",
-              group, members, seen);
+        TH_CHECK(th_mc_now_ms() < deadline,
+                 "%s: /v1/checkpoints shows target_members %" PRId64 ", offset_sync \"%s\"; want "
+                 ">= 1 and \"skipped...\"",
+                 group, members, seen);
         usleep(200 * 1000);
     }
 }
@@ -1295,7 +1286,7 @@ static void expect_busy_left_alone(const int64_t *c, const int64_t *want)
     int64_t got[NPART], t0;
     g_member = th_kafka_member_start(g_dr.bootstrap, "busy", REMOTE);
     for (t0 = th_mc_now_ms(); th_kafka_member_assigned(g_member) < NPART; usleep(100 * 1000))
-        CHECK(th_mc_now_ms() - t0 < th_ms(30000), "busy: the member on dr got no assignment");
+        TH_CHECK(th_mc_now_ms() - t0 < th_ms(30000), "busy: the member on dr got no assignment");
     th_kafka_commit(g_primary.bootstrap, "busy", "orders", c, NPART);
     t0 = th_mc_now_ms();
     expect_skipped("busy", t0);
@@ -1304,29 +1295,30 @@ static void expect_busy_left_alone(const int64_t *c, const int64_t *want)
         usleep(100 * 1000);
     th_kafka_group_offsets(g_dr.bootstrap, "busy", REMOTE, got, NPART);
     for (int p = 0; p < NPART; p++)
-        CHECK(got[p] == -1, "busy/%d on dr: %" PRId64 " committed while it had a member", p,
-              got[p]);
+        TH_CHECK(got[p] == -1, "busy/%d on dr: %" PRId64 " committed while it had a member", p,
+                 got[p]);
     char *out, *err;
     int st = apply("busy", false, &out, &err);
-    CHECK(st == 1 && (strstr(out, "member") || strstr(err, "member")),
-          "xdc checkpoints apply --group busy with a member on dr: exit %d, want 1 and a word "
-          "about its member: %s%s",
-          st, out, err);
+    TH_CHECK(st == 1 && (strstr(out, "member") || strstr(err, "member")),
+             "xdc checkpoints apply --group busy with a member on dr: exit %d, want 1 and a word "
+             "about its member: %s%s",
+             st, out, err);
     free(out);
     free(err);
     st = apply("busy", true, &out, &err);
     json_t *j = parse("xdc checkpoints apply --json", out);
     json_t *g = json_array_get(json_object_get(j, "groups"), 0);
     const char *why = json_string_value(json_object_get(g, "error"));
-    CHECK(st == 1 && str_is(g, "group", "busy") && json_is_false(json_object_get(g, "applied")) &&
-              why && strstr(why, "member"),
-          "xdc checkpoints apply --group busy --json: exit %d: %s", st, out);
+    TH_CHECK(st == 1 && str_is(g, "group", "busy") &&
+                 json_is_false(json_object_get(g, "applied")) && why && strstr(why, "member"),
+             "xdc checkpoints apply --group busy --json: exit %d: %s", st, out);
     json_decref(j);
     free(out);
     free(err);
     th_kafka_group_offsets(g_dr.bootstrap, "busy", REMOTE, got, NPART);
     for (int p = 0; p < NPART; p++)
-        CHECK(got[p] == -1, "busy/%d on dr: %" PRId64 " committed by a refused apply", p, got[p]);
+        TH_CHECK(got[p] == -1, "busy/%d on dr: %" PRId64 " committed by a refused apply", p,
+                 got[p]);
     th_kafka_member_stop(g_member);
     g_member = NULL;
     expect_synced("busy", got, want, th_mc_now_ms(), "its member left", th_ms(30000));
@@ -1354,7 +1346,7 @@ static void test_checkpoints_group_sync(void **state)
     }
     th_kafka_group_offsets(g_dr.bootstrap, "idle", REMOTE, got, NPART);
     for (int p = 0; p < NPART; p++)
-        CHECK(got[p] == -1, "idle/%d on dr: %" PRId64 " committed before the test", p, got[p]);
+        TH_CHECK(got[p] == -1, "idle/%d on dr: %" PRId64 " committed before the test", p, got[p]);
     /* Measured from the commit's return: up to refresh.groups.interval.seconds
      * (1 s) before the mirror lists the new group, then at most one
      * checkpoint round and one sync round (2 x interval); 1 s more for the
@@ -1364,8 +1356,8 @@ static void test_checkpoints_group_sync(void **state)
     expect_http_exact("idle", c, want, "synced");
     json_t *grp, *j = http_ck("idle", &grp);
     int64_t members;
-    CHECK(int_of(grp, "target_members", &members) && members == 0,
-          "idle: /v1/checkpoints shows target_members %" PRId64 ", want 0", members);
+    TH_CHECK(int_of(grp, "target_members", &members) && members == 0,
+             "idle: /v1/checkpoints shows target_members %" PRId64 ", want 0", members);
     json_decref(j);
     /* The group moves on over new records while the mirror runs: synced
      * again (forward: the mirror, as MirrorMaker 2, never rewinds a target
@@ -1415,7 +1407,7 @@ static void test_checkpoints_truncated(void **state)
     ck_wait(group, 1, c_old, want_old, 0);
     memcpy(e, g_m.src_end, sizeof(e));
     int64_t from = th_kafka_end_offset(g_dr.bootstrap, CKTOPIC, 0);
-    CHECK(th_mirror_stop(&g_mirror, SIGTERM) != TH_STATUS_LOST, "mirror not reaped");
+    TH_CHECK(th_mirror_stop(&g_mirror, SIGTERM) != TH_STATUS_LOST, "mirror not reaped");
     produce(800);
     for (int p = 0; p < NPART; p++)
         c[0][p] = e[p] + 50;
@@ -1438,14 +1430,14 @@ static void test_checkpoints_truncated(void **state)
     for (int p = 0; p < NPART; p++) {
         const ck_t *k = ck_find(&g_cks, "trunc", p, from, true, NULL);
         if (p < 2)
-            CHECK(!k,
-                  "trunc/%d: committed at %" PRId64 ", inside records deleted before being "
-                  "copied: want no checkpoint, got %s",
-                  p, c[0][p], ck_str(k, b, sizeof(b)));
+            TH_CHECK(!k,
+                     "trunc/%d: committed at %" PRId64 ", inside records deleted before being "
+                     "copied: want no checkpoint, got %s",
+                     p, c[0][p], ck_str(k, b, sizeof(b)));
         else
-            CHECK(k && !k->inexact[0] && k->down == want[0][p],
-                  "trunc/%d: checkpoint %s, want %" PRId64 " -> %" PRId64 " exact", p,
-                  ck_str(k, b, sizeof(b)), c[0][p], want[0][p]);
+            TH_CHECK(k && !k->inexact[0] && k->down == want[0][p],
+                     "trunc/%d: checkpoint %s, want %" PRId64 " -> %" PRId64 " exact", p,
+                     ck_str(k, b, sizeof(b)), c[0][p], want[0][p]);
     }
     /* /v1/checkpoints: partitions 0 and 1 truncated, their last checkpoint
      * still the one from before the stop; 2 and 3 exact. */
@@ -1481,7 +1473,7 @@ static void test_checkpoints_truncated(void **state)
         json_decref(j);
         if (ok == NPART)
             break;
-        CHECK(th_mc_now_ms() < deadline, "/v1/checkpoints?group=trunc: %s", seen);
+        TH_CHECK(th_mc_now_ms() < deadline, "/v1/checkpoints?group=trunc: %s", seen);
         usleep(200 * 1000);
     }
     /* `xdc translate` says the same. */
@@ -1489,7 +1481,7 @@ static void test_checkpoints_truncated(void **state)
                           "--group",   "trunc",    "--json",           NULL};
     char *out, *err;
     int st = xdc(args, &out, &err);
-    CHECK(st == 0, "xdc translate --group trunc: exit %d: %s", st, err);
+    TH_CHECK(st == 0, "xdc translate --group trunc: exit %d: %s", st, err);
     json_t *j = parse("xdc translate", out), *x;
     size_t i;
     json_array_foreach(json_object_get(j, "partitions"), i, x)
@@ -1498,20 +1490,20 @@ static void test_checkpoints_truncated(void **state)
         int_of(x, "partition", &p);
         bool has_t = int_of(x, "translated", &t);
         bool exact = json_is_true(json_object_get(x, "exact"));
-        CHECK(p >= 2 ? exact && has_t && t == want[0][p]
-                     : !exact && str_is(x, "reason", "source truncated"),
-              "xdc translate trunc/%" PRId64 ": %" PRId64 " %s (%s)", p, t,
-              exact ? "exact" : "inexact", str_or(x, "reason", "-"));
+        TH_CHECK(p >= 2 ? exact && has_t && t == want[0][p]
+                        : !exact && str_is(x, "reason", "source truncated"),
+                 "xdc translate trunc/%" PRId64 ": %" PRId64 " %s (%s)", p, t,
+                 exact ? "exact" : "inexact", str_or(x, "reason", "-"));
     }
-    CHECK(json_array_size(json_object_get(j, "partitions")) == NPART, "xdc translate trunc: %s",
-          out);
+    TH_CHECK(json_array_size(json_object_get(j, "partitions")) == NPART, "xdc translate trunc: %s",
+             out);
     json_decref(j);
     free(out);
     free(err);
     char *text = metrics();
     double n =
         metric(text, "xdc_mirror_checkpoint_inexact_partitions", "reason=\"source truncated\"");
-    CHECK(n >= 2, "/metrics: %g partitions inexact for \"source truncated\", want >= 2", n);
+    TH_CHECK(n >= 2, "/metrics: %g partitions inexact for \"source truncated\", want >= 2", n);
     free(text);
 }
 
@@ -1521,8 +1513,8 @@ static void expect_usage(const char *const *args, const char *needle, const char
 {
     char *out, *err;
     int st = xdc(args, &out, &err);
-    CHECK(st == 2 && strstr(err, needle), "%s: exit %d, want 2 and \"%s\" on stderr: %s%s", what,
-          st, needle, err, out);
+    TH_CHECK(st == 2 && strstr(err, needle), "%s: exit %d, want 2 and \"%s\" on stderr: %s%s", what,
+             st, needle, err, out);
     free(out);
     free(err);
 }
@@ -1532,9 +1524,9 @@ static void test_checkpoints_usage(void **state)
     (void)state;
     char path[600];
     snprintf(path, sizeof(path), "%s/m.properties", g_dir);
-    CHECK(th_write_file(path, "clusters = a, b\na.bootstrap.servers = 127.0.0.1:1\n"
-                              "b.bootstrap.servers = 127.0.0.1:1\na->b.enabled = true\n") == 0,
-          "write %s", path);
+    TH_CHECK(th_write_file(path, "clusters = a, b\na.bootstrap.servers = 127.0.0.1:1\n"
+                                 "b.bootstrap.servers = 127.0.0.1:1\na->b.enabled = true\n") == 0,
+             "write %s", path);
     const char *no_flow[] = {"checkpoints", "apply", "--config", path, "--group", "g", NULL};
     expect_usage(no_flow, "--flow", "xdc checkpoints apply without --flow");
     const char *bad_flow[] = {"checkpoints", "apply", "--config", path, "--flow", "b->a", NULL};

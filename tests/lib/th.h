@@ -28,6 +28,14 @@
  * @thread all functions: the test's main thread only (PR_SET_PDEATHSIG
  * follows the thread that spawned the child). */
 
+/* Fail the current cmocka test with a printf-style message unless @p cond
+ * (use where <cmocka.h> is included). */
+#define TH_CHECK(cond, ...)                                                                        \
+    do {                                                                                           \
+        if (!(cond))                                                                               \
+            fail_msg(__VA_ARGS__);                                                                 \
+    } while (0)
+
 #define TH_STATUS_LOST INT_MIN
 
 typedef struct th_proc th_proc_t;

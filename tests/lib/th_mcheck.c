@@ -43,6 +43,36 @@ th_pair_t th_pair_start(th_broker_t *primary, th_broker_t *dr, const char *dir,
     return (th_pair_t){primary->bootstrap, dr->bootstrap};
 }
 
+const char *th_mc_conf(const th_pair_t *p, const char *extra)
+{
+    static char conf[4096];
+    int n = snprintf(conf, sizeof(conf),
+                     "clusters = primary, dr\n"
+                     "primary.bootstrap.servers = %s\n"
+                     "dr.bootstrap.servers = %s\n"
+                     "primary->dr.enabled = true\n"
+                     "refresh.topics.interval.seconds = 1\n"
+                     "offset.flush.interval.ms = 500\n"
+                     "primary.consumer.session.timeout.ms = 6000\n"
+                     "%s",
+                     p->primary, p->dr, extra ? extra : "");
+    if (n < 0 || (size_t)n >= sizeof(conf))
+        fail_msg("th_mc_conf: %d bytes do not fit", n);
+    return conf;
+}
+
+void th_mc_stop(th_kafka_load_t **load, th_mirror_t *const *mirrors, size_t n)
+{
+    if (load && *load) {
+        th_kafka_load_t *l = *load;
+        *load = NULL; /* a failure inside must not stop it twice */
+        th_kafka_load_stop(l);
+    }
+    for (size_t i = 0; i < n; i++)
+        if (mirrors[i]->proc)
+            th_mirror_stop(mirrors[i], SIGTERM);
+}
+
 int64_t th_mc_now_ms(void)
 {
     struct timespec t;

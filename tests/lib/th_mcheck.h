@@ -25,6 +25,17 @@ typedef struct th_pair {
 th_pair_t th_pair_start(th_broker_t *primary, th_broker_t *dr, const char *dir,
                         const char *const *overrides);
 
+/** A mirror configuration for tests: the flow primary->dr between @p p's
+ *  clusters, topics refreshed every second, offsets committed and syncs
+ *  flushed every 500 ms, a 6 s session timeout on the source; then
+ *  @p extra (may be NULL; its keys win over these).
+ *  @return a harness buffer, valid until the next call. */
+const char *th_mc_conf(const th_pair_t *p, const char *extra);
+
+/** Stop what a failed test may have left running, in that order: the load
+ *  *@p load (set to NULL) and every mirror of @p mirrors that runs. */
+void th_mc_stop(th_kafka_load_t **load, th_mirror_t *const *mirrors, size_t n);
+
 /** @return the monotonic clock in ms. */
 int64_t th_mc_now_ms(void);
 
