@@ -112,10 +112,7 @@ int mir_checkpoints_apply(const mir_conf_t *conf, const mir_flow_conf_t *fc,
         xdc_errbuf(err, errlen, "source alias '%s' too long for a topic name", s->alias);
         return XDC_ECONF;
     }
-    static const char *const fixed[] = {"group.id", "xdc-checkpoints-apply", "enable.auto.commit",
-                                        "false", NULL};
-    rd_kafka_t *tgt = mir__client_new(t, RD_KAFKA_CONSUMER, &t->consumer, "checkpoints.apply", NULL,
-                                      fixed, NULL, err, errlen);
+    rd_kafka_t *tgt = mir__reader_new(t, "xdc-checkpoints-apply", "checkpoints.apply", err, errlen);
     if (!tgt)
         return XDC_ECONF;
     ckpt_store_t store = {0};

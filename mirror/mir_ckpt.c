@@ -39,17 +39,6 @@
 
 /* --- lifecycle ---------------------------------------------------------- */
 
-static rd_kafka_t *reader_new(const mir_flow_t *f, const mir_cluster_t *c, const char *name,
-                              char *err, size_t errlen)
-{
-    /* librdkafka wants a group.id for assign(); it is never joined. */
-    const char *fixed[] = {
-        "group.id", f->group_id, "enable.auto.commit", "false", "enable.partition.eof",
-        "false",    NULL};
-    return mir__client_new(c, RD_KAFKA_CONSUMER, &c->consumer, name, NULL, fixed, NULL, err,
-                           errlen);
-}
-
 /* The delivery of a checkpoint: its status slot is the message opaque. */
 static void ck_dr_cb(rd_kafka_t *rk, const rd_kafka_message_t *m, void *opaque)
 {
@@ -78,8 +67,10 @@ mir_ckpt_t *mir__ckpt_new(mir_flow_t *f, char *errbuf, size_t errlen)
     } else if (mir_filter_new(&fc->groups, &fc->groups_exclude, &ck->groups_filter, why,
                               sizeof(why)) < 0) {
         xdc_errbuf(errbuf, errlen, "%s: groups: %s", f->name, why);
-    } else if ((ck->src = reader_new(f, f->source, "mirror.checkpoints-source", errbuf, errlen)) &&
-               (ck->tgt = reader_new(f, f->target, "mirror.checkpoints-target", errbuf, errlen))) {
+    } else if ((ck->src = mir__reader_new(f->source, f->group_id, "mirror.checkpoints-source",
+                                          errbuf, errlen)) &&
+               (ck->tgt = mir__reader_new(f->target, f->group_id, "mirror.checkpoints-target",
+                                          errbuf, errlen))) {
         const char *fixed[] = {"acks", "all", NULL};
         rd_kafka_conf_t *pc = rd_kafka_conf_new();
         rd_kafka_conf_set_dr_msg_cb(pc, ck_dr_cb);

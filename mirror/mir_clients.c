@@ -68,3 +68,14 @@ rd_kafka_t *mir__client_new(const mir_cluster_t *c, rd_kafka_type_t type, const 
     }
     return rk;
 }
+
+rd_kafka_t *mir__reader_new(const mir_cluster_t *c, const char *group_id, const char *name,
+                            char *errbuf, size_t errlen)
+{
+    /* librdkafka wants a group.id for assign(); the group is never joined
+     * and nothing is committed. */
+    const char *fixed[] = {
+        "group.id", group_id, "enable.auto.commit", "false", "enable.partition.eof", "false", NULL};
+    return mir__client_new(c, RD_KAFKA_CONSUMER, &c->consumer, name, NULL, fixed, NULL, errbuf,
+                           errlen);
+}

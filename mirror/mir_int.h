@@ -193,6 +193,13 @@ rd_kafka_t *mir__client_new(const mir_cluster_t *c, rd_kafka_type_t type, const 
                             const char *name, const char *const *defaults, const char *const *fixed,
                             rd_kafka_conf_t *conf, char *errbuf, size_t errlen);
 
+/** A consumer on @p c that reads by assignment (offset-syncs and
+ *  checkpoints topics, watermarks) and makes admin requests; it carries
+ *  @p group_id only because assign() needs one.  @return NULL with the
+ *  reason in @p errbuf. */
+rd_kafka_t *mir__reader_new(const mir_cluster_t *c, const char *group_id, const char *name,
+                            char *errbuf, size_t errlen);
+
 /* mir_http.c */
 json_t *mir__http_lag(mir_flow_t *const *flows, size_t n);
 json_t *mir__http_status(mir_flow_t *const *flows, size_t n);

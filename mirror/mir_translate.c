@@ -31,17 +31,7 @@ void mir_translations_free(mir_translation_t *v, size_t n)
     free(v);
 }
 
-/* A consumer on cluster @p c for admin requests, watermarks and reading
- * the syncs topic by assignment. librdkafka wants a group.id for assign();
- * the group is never joined and nothing is committed. */
-static rd_kafka_t *reader_new(const mir_cluster_t *c, const char *name, char *err, size_t errlen)
-{
-    static const char *const fixed[] = {"group.id", "xdc-translate",        "enable.auto.commit",
-                                        "false",    "enable.partition.eof", "false",
-                                        NULL};
-    return mir__client_new(c, RD_KAFKA_CONSUMER, &c->consumer, name, NULL, fixed, NULL, err,
-                           errlen);
-}
+#define TRANSLATE_GROUP "xdc-translate" /* never joined */
 
 static int cmp_translation(const void *a, const void *b)
 {
@@ -64,7 +54,7 @@ static int read_syncs(const mir_conf_t *conf, const mir_flow_conf_t *fc, rd_kafk
     }
     rd_kafka_t *rk = src;
     if (fc->offset_syncs_location == MIR_SYNCS_TARGET &&
-        !(rk = reader_new(t, "translate.target", err, errlen)))
+        !(rk = mir__reader_new(t, TRANSLATE_GROUP, "translate.target", err, errlen)))
         return XDC_ECONF;
     int64_t next = 0;
     size_t malformed = 0;
@@ -88,7 +78,7 @@ int mir_translate_group(const mir_conf_t *conf, const mir_flow_conf_t *fc, const
         xdc_errbuf(err, errlen, "replication.policy.separator '%s' is not usable", fc->separator);
         return XDC_ECONF;
     }
-    rd_kafka_t *src = reader_new(s, "translate.source", err, errlen);
+    rd_kafka_t *src = mir__reader_new(s, TRANSLATE_GROUP, "translate.source", err, errlen);
     if (!src)
         return XDC_ECONF;
     ckpt_index_t *ix = ckpt_index_new();
