@@ -7,7 +7,7 @@ O         ?= build
 CC        ?= cc
 OPT       ?= -O2 -g
 SANITIZE  ?=
-PKGS      := rdkafka libuv jansson libmicrohttpd libzstd zlib liblz4 snappy libpcre2-8
+PKGS      := rdkafka libuv jansson libmicrohttpd libzstd zlib liblz4 snappy libpcre2-8 ldns
 TEST_PKGS := cmocka
 EXTRA_LIBS :=
 

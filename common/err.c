@@ -15,6 +15,8 @@ const char *xdc_strerror(int err)
     case XDC_ENOTFOUND: return "not found";
     case XDC_ECORRUPT: return "stored data is corrupt";
     case XDC_ETIMEDOUT: return "timed out";
+    case XDC_EREMOTE: return "remote service failed";
+    case XDC_ECONFLICT: return "changed by someone else";
     }
     /* libuv maps negated errno values and its own UV_E* codes. */
     if (err < 0 && err > -10000)

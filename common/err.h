@@ -15,6 +15,8 @@ enum xdc_err {
     XDC_ENOTFOUND,           /* named object does not exist */
     XDC_ECORRUPT,            /* stored data failed its checksum or layout check */
     XDC_ETIMEDOUT,           /* a bounded wait ran out */
+    XDC_EREMOTE,             /* a remote service (DNS server, command) refused or failed */
+    XDC_ECONFLICT,           /* state changed behind our back: a compare-and-swap lost */
 };
 
 /** Describe @p err: xdc's codes, libuv's codes and negated errno values.

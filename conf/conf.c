@@ -130,7 +130,7 @@ static int enum_index(const char *choices, const char *v)
     return -1;
 }
 
-static void list_free(conf_list_t *l)
+void conf_list_free(conf_list_t *l)
 {
     for (int i = 0; i < l->count; i++)
         free(l->items[i]);
@@ -141,7 +141,7 @@ static void list_free(conf_list_t *l)
 
 static void list_parse(const char *v, conf_list_t *out)
 {
-    list_free(out);
+    conf_list_free(out);
     for (const char *p = v; *p;) {
         size_t n = strcspn(p, ",");
         char *item = xstrndup(p, n);
@@ -331,7 +331,7 @@ void conf_free(const conf_table_t *t, void *out)
             free(*(char **)field);
             *(char **)field = NULL;
         } else if (t->items[i].type == CONF_LIST) {
-            list_free((conf_list_t *)field);
+            conf_list_free((conf_list_t *)field);
         }
     }
 }

@@ -33,6 +33,9 @@ typedef struct conf_list {
     char **items; /* owned */
 } conf_list_t;
 
+/** Free the items of @p l and zero it. */
+void conf_list_free(conf_list_t *l);
+
 /* Extra validation for a value that already parsed as its type, such as a
  * listener URL. Fills @p why with a reason and returns XDC_ECONF. */
 typedef int (*conf_check_cb)(const void *field, char *why, size_t whylen);

@@ -3,11 +3,41 @@
 
 #include "conf/conf.h"
 
+#include <jansson.h>
+
 /* xdc-failover: the failover controller. */
+
+enum fo_dns_provider_kind {
+    FO_DNS_RFC2136 = 0, /* dynamic update signed with TSIG (libldns) */
+    FO_DNS_EXEC = 1,    /* an operator's command (cloud DNS APIs) */
+};
+
+enum fo_tsig_algorithm {
+    FO_TSIG_HMAC_SHA256 = 0,
+    FO_TSIG_HMAC_SHA512 = 1,
+};
+
+typedef struct fo_dns_conf {
+    int provider;           /* enum fo_dns_provider_kind */
+    char *name;             /* the bootstrap name clients resolve */
+    char *zone;             /* the zone that holds it */
+    conf_list_t servers;    /* authoritative servers, host:port */
+    int ttl_s;              /* TTL of the records written */
+    char *tsig_key_name;    /* rfc2136 */
+    int tsig_algorithm;     /* enum fo_tsig_algorithm */
+    char *tsig_secret_file; /* base64 secret alone, never in the main file */
+    int timeout_ms;         /* per request to one server */
+    int retries;            /* further attempts on a network error, each signed afresh */
+    char *exec_command;     /* exec */
+    int exec_timeout_ms;
+} fo_dns_conf_t;
 
 typedef struct fo_conf {
     char *http_listeners;
     char *http_token_file;
+    conf_list_t primary_addresses; /* what the DNS name holds while primary is active */
+    conf_list_t dr_addresses;
+    fo_dns_conf_t dns;
     conf_log_t log;
 } fo_conf_t;
 
@@ -17,5 +47,43 @@ extern const conf_table_t fo_conf_table;
  *  @param conf borrowed for the duration of the call.
  *  @return 0, or an error with a one-line reason in @p errbuf. */
 int fo_run(const fo_conf_t *conf, char *errbuf, size_t errlen);
+
+/* --- DNS: the name clients bootstrap from ----------------------------- */
+
+typedef struct fo_dns fo_dns_t;
+
+/** A provider for @p conf (copied): reads the TSIG secret file for rfc2136.
+ *  @return owned by the caller (fo_dns_free()), or NULL with a reason in
+ *  @p errbuf. */
+fo_dns_t *fo_dns_new(const fo_dns_conf_t *conf, char *errbuf, size_t errlen);
+
+void fo_dns_free(fo_dns_t *dns);
+
+/** Move the name from the addresses @p from to @p to on every server, or on
+ *  none: first every server is checked (reachable, key accepted, record
+ *  still holding @p from, by a prerequisite-only update for rfc2136), then
+ *  each is switched by one update guarded by that prerequisite. A server
+ *  that fails in the second step rolls the earlier ones back. @p dry_run
+ *  stops after the check.
+ *  @param from, to borrowed address lists.
+ *  @param detail out: what happened per server (or the command's status
+ *  and output), caller-owned JSON, set also on failure.
+ *  @return 0; XDC_ECONFLICT when the record holds something else;
+ *  XDC_EREMOTE (refused, bad key, unreachable, command failed); a reason
+ *  in @p errbuf.  @thread any; blocks for up to the configured timeouts. */
+int fo_dns_switch(fo_dns_t *dns, const conf_list_t *from, const conf_list_t *to, int dry_run,
+                  json_t **detail, char *errbuf, size_t errlen);
+
+/** The addresses server @p i of dns.servers answers for the name, asked
+ *  over TCP without recursion.
+ *  @param addrs out: sorted, caller-owned (conf_list_free()).
+ *  @return 0, or XDC_EREMOTE with a reason.  @thread any. */
+int fo_dns_lookup(fo_dns_t *dns, int i, conf_list_t *addrs, char *errbuf, size_t errlen);
+
+/** @return the number of configured servers. */
+int fo_dns_server_count(const fo_dns_t *dns);
+
+/** @return server @p i as configured ("host:port"), borrowed. */
+const char *fo_dns_server(const fo_dns_t *dns, int i);
 
 #endif

@@ -8,6 +8,7 @@ pkgs=(
     librdkafka-dev libuv1-dev libjansson-dev libmicrohttpd-dev libzstd-dev
     zlib1g-dev liblz4-dev libsnappy-dev libpcre2-dev
     libcmocka-dev valgrind clang-format kcat
+    libldns-dev knot dnsutils iproute2
 )
 
 missing=()
