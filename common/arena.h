@@ -15,7 +15,10 @@ typedef struct arena {
     size_t used;         /* private: bytes used in head */
 } arena_t;
 
-#define ARENA_INIT {NULL, 0}
+#define ARENA_INIT                                                                                 \
+    {                                                                                              \
+        NULL, 0                                                                                    \
+    }
 
 /** @return zeroed memory, aligned for any type, valid until arena_reset()
  *  or arena_close(). */
