@@ -16,6 +16,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <strings.h>
 
 #define MSG_MAX 512
 
@@ -525,6 +526,22 @@ static void describe_broker_config(brk_server_t *srv, const conf_item_t *it, int
     c->SynonymsCount = 1;
 }
 
+/* xdc.fenced: the one dynamic broker config, set through the admin API. */
+static void describe_fenced(brk_server_t *srv, int synonyms, arena_t *a,
+                            kwire_DescribeConfigsResourceResult_t *c)
+{
+    c->Name = kwire_cstr(BRK_FENCED_KEY);
+    c->Value = kwire_cstr(srv->fenced ? "true" : "false");
+    c->ConfigSource =
+        srv->fenced ? KWIRE_CONFIG_SOURCE_DYNAMIC_BROKER : KWIRE_CONFIG_SOURCE_DEFAULT;
+    c->IsDefault = !srv->fenced;
+    if (!synonyms)
+        return;
+    c->Synonyms = arena_alloc(a, sizeof(*c->Synonyms));
+    c->Synonyms[0] = (kwire_DescribeConfigsSynonym_t){c->Name, c->Value, c->ConfigSource};
+    c->SynonymsCount = 1;
+}
+
 /* Kafka takes this node's id, or "" for the cluster-wide defaults; both
  * are the properties file here. */
 static int is_this_broker(brk_server_t *srv, kwire_slice_t name)
@@ -547,11 +564,13 @@ static void describe_broker(brk_server_t *srv, const kwire_DescribeConfigsResour
         out->ErrorMessage = amsg(a, out->ErrorCode, msg);
         return;
     }
-    out->Configs = arena_calloc(a, brk_conf_table.count, sizeof(*out->Configs));
+    out->Configs = arena_calloc(a, brk_conf_table.count + 1, sizeof(*out->Configs));
     for (size_t i = 0; i < brk_conf_table.count; i++)
         if (wanted(res, brk_conf_table.items[i].name))
             describe_broker_config(srv, &brk_conf_table.items[i], synonyms, a,
                                    &out->Configs[out->ConfigsCount++]);
+    if (wanted(res, BRK_FENCED_KEY))
+        describe_fenced(srv, synonyms, a, &out->Configs[out->ConfigsCount++]);
 }
 
 int brk__serve_DescribeConfigs(brk_server_t *srv, const brk_req_t *req, brk_out_t *out)
@@ -761,17 +780,63 @@ static int16_t alter_topic(brk_server_t *srv, const alter_t *al, int validate_on
     return err;
 }
 
+/* The one dynamic broker config: xdc.fenced. AlterConfigs replaces the
+ * whole dynamic set, so leaving it out unfences, as Kafka drops a dynamic
+ * config the request does not name. */
+static int16_t alter_broker(brk_server_t *srv, const alter_t *al, int validate_only,
+                            brk_conn_t *conn, arena_t *a, char *msg, size_t len)
+{
+    if (!is_this_broker(srv, al->name)) {
+        xdc_errbuf(msg, len,
+                   "Unexpected broker id, expected %d or empty string, but received "
+                   "'%.*s'.",
+                   srv->conf.node_id, (int)al->name.len, al->name.ptr);
+        return KWIRE_ERR_INVALID_REQUEST;
+    }
+    int fenced = al->ops ? srv->fenced : 0;
+    for (int32_t i = 0; i < al->n; i++) {
+        const char *key = adup(a, al->keys[i]), *value = adup(a, al->values[i]);
+        int8_t op = al->ops ? al->ops[i] : KWIRE_CONFIG_OP_SET;
+        if (strcmp(key, BRK_FENCED_KEY) != 0) {
+            xdc_errbuf(msg, len,
+                       "Broker config '%s' is static: edit the properties file (only "
+                       "%s changes at runtime).",
+                       key, BRK_FENCED_KEY);
+            return KWIRE_ERR_INVALID_REQUEST;
+        }
+        if (op == KWIRE_CONFIG_OP_DELETE) {
+            fenced = 0;
+        } else if (op == KWIRE_CONFIG_OP_SET && value &&
+                   (!strcasecmp(value, "true") || !strcasecmp(value, "false"))) {
+            fenced = !strcasecmp(value, "true");
+        } else {
+            xdc_errbuf(msg, len,
+                       "Invalid value %s for configuration %s: Expected value to be "
+                       "either true or false",
+                       value ? value : "null", key);
+            return KWIRE_ERR_INVALID_CONFIG;
+        }
+    }
+    if (validate_only)
+        return KWIRE_ERR_NONE;
+    int rc = brk__fence_set(srv, fenced, conn);
+    if (rc < 0) {
+        xdc_errbuf(msg, len, "Cannot record %s=%s durably: %s", BRK_FENCED_KEY,
+                   fenced ? "true" : "false", strerror(-rc));
+        return KWIRE_ERR_KAFKA_STORAGE_ERROR;
+    }
+    return KWIRE_ERR_NONE;
+}
+
 static int16_t alter_resource(brk_server_t *srv, const alter_t *al, int dup, int validate_only,
-                              arena_t *a, char *msg, size_t len)
+                              brk_conn_t *conn, arena_t *a, char *msg, size_t len)
 {
     if (dup) {
         xdc_errbuf(msg, len, "Each resource must appear at most once.");
         return KWIRE_ERR_INVALID_REQUEST;
     }
-    if (al->type == KWIRE_RESOURCE_BROKER) {
-        xdc_errbuf(msg, len, "broker configs are static; edit the properties file");
-        return KWIRE_ERR_INVALID_REQUEST;
-    }
+    if (al->type == KWIRE_RESOURCE_BROKER)
+        return alter_broker(srv, al, validate_only, conn, a, msg, len);
     if (al->type != KWIRE_RESOURCE_TOPIC) {
         xdc_errbuf(msg, len, "Unsupported resource type %d.", al->type);
         return KWIRE_ERR_INVALID_REQUEST;
@@ -795,7 +860,7 @@ static uint8_t *dup_resources(arena_t *a, const alter_t *al, int32_t n)
 
 /* Apply @p n resources' changes and fill the shared response. */
 static void alter_all(brk_server_t *srv, const alter_t *al, int32_t n, int validate_only,
-                      arena_t *a, kwire_AlterConfigsResponse_t *resp)
+                      brk_conn_t *conn, arena_t *a, kwire_AlterConfigsResponse_t *resp)
 {
     uint8_t *dup = dup_resources(a, al, n);
     resp->Responses = arena_calloc(a, (size_t)n + 1, sizeof(*resp->Responses));
@@ -805,7 +870,8 @@ static void alter_all(brk_server_t *srv, const alter_t *al, int32_t n, int valid
         kwire_AlterConfigsResourceResponse_t *r = &resp->Responses[i];
         r->ResourceType = al[i].type;
         r->ResourceName = al[i].name;
-        r->ErrorCode = alter_resource(srv, &al[i], dup[i], validate_only, a, msg, sizeof(msg));
+        r->ErrorCode =
+            alter_resource(srv, &al[i], dup[i], validate_only, conn, a, msg, sizeof(msg));
         r->ErrorMessage = amsg(a, r->ErrorCode, msg);
         if (r->ErrorCode)
             log_info("[%.*s] config change refused (error %d): %s", (int)al[i].name.len,
@@ -837,7 +903,7 @@ int brk__serve_AlterConfigs(brk_server_t *srv, const brk_req_t *req, brk_out_t *
         }
     }
     memset(&resp, 0, sizeof(resp));
-    alter_all(srv, al, rq.ResourcesCount, rq.ValidateOnly, a, &resp);
+    alter_all(srv, al, rq.ResourcesCount, rq.ValidateOnly, req->conn, a, &resp);
     kwire_encode_AlterConfigsResponse(&out->buf, req->hdr.ApiVersion, &resp);
     return 0;
 }
@@ -867,7 +933,7 @@ int brk__serve_IncrementalAlterConfigs(brk_server_t *srv, const brk_req_t *req, 
         }
     }
     memset(&resp, 0, sizeof(resp));
-    alter_all(srv, al, rq.ResourcesCount, rq.ValidateOnly, a, &resp);
+    alter_all(srv, al, rq.ResourcesCount, rq.ValidateOnly, req->conn, a, &resp);
     kwire_encode_IncrementalAlterConfigsResponse(&out->buf, req->hdr.ApiVersion, &resp);
     return 0;
 }

@@ -41,6 +41,12 @@ static const conf_item_t items[] = {
      "The address given to clients in Metadata, when it differs from listeners (NAT, "
      "containers). Empty means the listener's own address.",
      NULL, 0, NULL},
+    {"fence.exempt.client.ids", CONF_LIST, F(fence_exempt_client_ids), 0, 0,
+     "xdc-mirror,xdc-failover",
+     "client.id prefixes a fenced broker keeps serving: the mirror that copies data back to "
+     "this site during a failback and the failover controller. Fencing (the dynamic broker "
+     "config xdc.fenced, set through IncrementalAlterConfigs) refuses every other client.",
+     NULL, 0, NULL},
     {"http.listen", CONF_STRING, F(http_listen), 0, 0, "127.0.0.1:9308",
      "Where the HTTP endpoint listens: host:port, an IPv6 host in brackets ([::1]:9308). It "
      "serves GET /metrics (Prometheus text format) and GET /health. Port 0 picks a free port; "

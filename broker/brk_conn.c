@@ -405,6 +405,7 @@ void brk__conn_on_accept(uv_stream_t *listener, int status)
     }
     brk_conn_t *c = xcalloc(1, sizeof(*c));
     c->srv = srv;
+    c->exempt = -1;
     uv_tcp_init(&srv->loop, &c->tcp);
     c->tcp.data = c;
     if (uv_accept(listener, (uv_stream_t *)&c->tcp) < 0) {
@@ -459,4 +460,13 @@ void brk__conn_close_all(brk_server_t *srv)
 {
     while (srv->conns)
         conn_close(srv->conns, "broker stopping");
+}
+
+void brk__conn_close_fenced(brk_server_t *srv, brk_conn_t *keep)
+{
+    for (brk_conn_t *c = srv->conns, *next; c; c = next) {
+        next = c->next;
+        if (c != keep && c->exempt != 1)
+            conn_close(c, "broker fenced");
+    }
 }

@@ -135,6 +135,14 @@ int brk__dispatch(brk_conn_t *c, kwire_slice_t frame, brk_out_t *o)
     }
     log_debug(LOG_CTX_WIRE, "conn=%s %s v%d corr=%d", c->peer, api->name, ver,
               req.hdr.CorrelationId);
+    brk__fence_identify(c, req.hdr.ClientId);
+    if (brk__fence_refuses(c, key)) {
+        /* No answer: the client retries the request after reconnecting,
+         * through the DNS name, to whichever site that holds by then. */
+        log_debug(LOG_CTX_WIRE, "conn=%s %s refused: broker fenced; closing", c->peer, api->name);
+        brk__metrics_request(c->srv, key, KWIRE_ERR_BROKER_NOT_AVAILABLE, 0);
+        return XDC_ESTATE;
+    }
     brk_frame_t fr = brk__frame_begin(o, req.hdr.CorrelationId, req.flex && key != 18);
     int rc = serve_counted(c, api, &req, o);
     arena_reset(&c->arena);

@@ -53,7 +53,7 @@ typedef struct offsets_snap {
 typedef struct brk_http {
     metrics_registry_t *reg;
     metrics_family_t *messages_in, *bytes_in, *bytes_out, *requests, *latency;
-    metrics_child_t *connections, *accepted;
+    metrics_child_t *connections, *accepted, *fenced;
     metrics_child_t *req_ok[BRK_HTTP_API_KEYS], *req_latency[BRK_HTTP_API_KEYS]; /* loop only */
     topic_stats_t **buckets;                                                     /* loop only */
     size_t nbuckets, ntopics;
@@ -235,6 +235,12 @@ static void register_families(brk_server_t *srv, brk_http_t *h)
     h->accepted = metrics_child(must(metrics_counter(r, "xdc_broker_connections_accepted_total",
                                                      "Client connections accepted.", 0, NULL)),
                                 NULL);
+    h->fenced = metrics_child(
+        must(metrics_gauge(r, "xdc_broker_fenced",
+                           "1 while the broker is fenced (xdc.fenced): it serves only "
+                           "fence.exempt.client.ids.",
+                           0, NULL)),
+        NULL);
 }
 
 void brk__http_init(brk_server_t *srv)
@@ -349,6 +355,12 @@ void brk__metrics_conn(brk_server_t *srv, int opened)
     if (opened)
         metrics_inc(srv->http->accepted, 1);
     metrics_add(srv->http->connections, opened ? 1 : -1);
+}
+
+void brk__metrics_fenced(brk_server_t *srv, int fenced)
+{
+    if (srv && srv->http)
+        metrics_set(srv->http->fenced, fenced);
 }
 
 /* --- HTTP (the scaffold's thread) ---------------------------------------------- */

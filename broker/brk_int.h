@@ -37,6 +37,7 @@ struct brk_server {
     int stopping;
     struct brk_conn *conns; /* open client connections */
     struct brk_http *http;  /* metrics and the HTTP endpoint (brk_http.c) */
+    int fenced;             /* xdc.fenced: serve only fence.exempt.client.ids (brk_fence.c) */
 };
 
 /* Responses on their way out: bytes, or a range of a segment file sent with
@@ -100,6 +101,7 @@ typedef struct brk_conn {
     uint64_t deferred_ns; /* uv_hrtime() when the waiting request arrived; 0 = none */
     int16_t deferred_api; /* and its ApiKey, to count it once it is answered */
     int closing;
+    int exempt; /* -1 until the first request; then 1 when its client.id is fence-exempt */
 } brk_conn_t;
 
 /* One decoded request header and its body, as a serve function sees it. */
@@ -158,6 +160,37 @@ void brk__conn_on_accept(uv_stream_t *listener, int status);
 
 /** Close every open connection (shutdown). */
 void brk__conn_close_all(brk_server_t *srv);
+
+/** Close every connection except @p keep whose client is not exempt from
+ *  fencing (brk__fence_exempt()). */
+void brk__conn_close_fenced(brk_server_t *srv, brk_conn_t *keep);
+
+/* --- fencing (brk_fence.c) -------------------------------------------------
+ * A fenced broker takes no writes and serves no consumers: during a
+ * failover its clients must move to the other site. It answers only the
+ * requests that describe it or change its configuration, and closes the
+ * connection on anything else, so clients reconnect through the DNS name
+ * (librdkafka re-resolves on each connection attempt). Clients whose
+ * client.id starts with one of fence.exempt.client.ids (the mirror copying
+ * data back for a failback, the failover controller) are served as usual.
+ * The state survives restarts: a marker file in the data directory. */
+
+#define BRK_FENCED_KEY "xdc.fenced"
+
+/** Read the fenced state from the data directory.  @return 0 or -errno. */
+int brk__fence_load(brk_server_t *srv);
+
+/** Fence or unfence, durably, then close the connections fencing refuses
+ *  (except @p keep, the one that asked).
+ *  @return 0, or -errno when the state could not be made durable (then it
+ *  is unchanged). */
+int brk__fence_set(brk_server_t *srv, int on, brk_conn_t *keep);
+
+/** Note the client.id of @p c's first request (@p client_id borrowed). */
+void brk__fence_identify(brk_conn_t *c, kwire_slice_t client_id);
+
+/** @return 1 when @p c must not be served @p api_key now. */
+int brk__fence_refuses(const brk_conn_t *c, int16_t api_key);
 
 /* --- data path (brk_data.c, brk_fetch.c, brk_idem.c) ---------------------- */
 
@@ -252,6 +285,9 @@ void brk__metrics_fetched(brk_server_t *srv, kwire_slice_t topic, uint64_t bytes
 
 /** A client connection was accepted (@p opened 1) or closed (0). */
 void brk__metrics_conn(brk_server_t *srv, int opened);
+
+/** Set the xdc_broker_fenced gauge. */
+void brk__metrics_fenced(brk_server_t *srv, int fenced);
 
 /* --- consumer groups (brk_coord.c) --------------------------------------- */
 

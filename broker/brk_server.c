@@ -151,6 +151,9 @@ brk_server_t *brk_server_new(brk_conf_t *conf, char *errbuf, size_t errlen)
         rc = bind_listener(srv, errbuf, errlen);
     if (rc == 0)
         rc = brk__http_start(srv, errbuf, errlen);
+    if (rc == 0 && (rc = brk__fence_load(srv)) < 0)
+        xdc_errbuf(errbuf, errlen, "%s: cannot read the fenced state: %s", srv->data_dir,
+                   strerror(-rc));
     if (rc == 0)
         start_housekeeping(srv);
     if (rc < 0) {

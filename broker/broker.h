@@ -29,7 +29,8 @@ typedef struct brk_conf {
     int64_t offsets_retention_minutes;
     int32_t offsets_topic_num_partitions;
     int32_t offset_metadata_max_bytes;
-    brk_topic_conf_t topic_defaults; /* log.retention.ms and the other topic defaults */
+    conf_list_t fence_exempt_client_ids; /* client.id prefixes a fenced broker still serves */
+    brk_topic_conf_t topic_defaults;     /* log.retention.ms and the other topic defaults */
     conf_log_t log;
 } brk_conf_t;
 

@@ -42,7 +42,12 @@ rd_kafka_t *mir__client_new(const mir_cluster_t *c, rd_kafka_type_t type, const 
     if (!conf)
         conf = rd_kafka_conf_new();
     char why[512];
-    int rc = set_pairs(conf, defaults, why, sizeof(why));
+    /* Fenced xdc-brokers keep serving this client.id (fence.exempt.client.ids),
+     * so a failback can copy data into a site clients must not write to. */
+    const char *const id[] = {"client.id", "xdc-mirror", NULL};
+    int rc = set_pairs(conf, id, why, sizeof(why));
+    if (!rc)
+        rc = set_pairs(conf, defaults, why, sizeof(why));
     if (!rc)
         rc = set_props(conf, &c->common, why, sizeof(why));
     if (!rc)

@@ -635,8 +635,10 @@ static void test_admin_describe_broker_configs(void **state)
     assert_int_equal(rd_kafka_ConfigResource_error(d.res), 0);
     size_t n;
     rd_kafka_ConfigResource_configs(d.res, &n);
-    assert_int_equal(n, brk_conf_table.count);
+    assert_int_equal(n, brk_conf_table.count + 1); /* + xdc.fenced, the dynamic one */
     assert_entry(&d, "num.partitions", "3", RD_KAFKA_CONFIG_SOURCE_STATIC_BROKER_CONFIG);
+    assert_entry(&d, "xdc.fenced", "false", RD_KAFKA_CONFIG_SOURCE_DEFAULT_CONFIG);
+    assert_false(rd_kafka_ConfigEntry_is_read_only(entry(&d, "xdc.fenced")));
     assert_entry(&d, "log.retention.ms", STATIC_RETENTION,
                  RD_KAFKA_CONFIG_SOURCE_STATIC_BROKER_CONFIG);
     assert_entry(&d, "node.id", "1", RD_KAFKA_CONFIG_SOURCE_DEFAULT_CONFIG);

@@ -9,6 +9,7 @@
 #include <cmocka.h>
 
 #include "tests/lib/th_broker.h"
+#include "tests/lib/th_http.h"
 
 #include <arpa/inet.h>
 #include <errno.h>
@@ -95,32 +96,13 @@ static http_reply_t http_request(const char *method, const char *path)
 
 /* --- reading the exposition text --------------------------------------------- */
 
-/* Sum of the samples whose line starts with @p prefix (a name with the
- * start of its labels); @p found counts them. */
-static double metric_sum(const char *text, const char *prefix, int *found)
-{
-    double sum = 0;
-    size_t plen = strlen(prefix);
-    *found = 0;
-    for (const char *line = text; *line;) {
-        const char *eol = strchrnul(line, '\n');
-        const char *sp = memrchr(line, ' ', (size_t)(eol - line));
-        if (strncmp(line, prefix, plen) == 0 && sp) {
-            sum += strtod(sp + 1, NULL);
-            (*found)++;
-        }
-        line = *eol ? eol + 1 : eol;
-    }
-    return sum;
-}
-
 /* The value of the one sample @p series (exact name and labels). */
 static double metric(const char *text, const char *series)
 {
     char prefix[256];
     int found;
     snprintf(prefix, sizeof(prefix), "%s ", series);
-    double v = metric_sum(text, prefix, &found);
+    double v = th_metric_sum(text, prefix, &found);
     if (found != 1)
         fail_msg("%d samples of %s in:\n%s", found, series, text);
     return v;
@@ -273,7 +255,7 @@ static void test_metrics_count_produce_and_fetch(void **state)
     for (int waited = 0; waited <= th_ms(5000); waited += 100) {
         free(text);
         text = get_metrics();
-        leo = metric_sum(text, "xdc_broker_log_end_offset{topic=\"" TOPIC "\",", &found);
+        leo = th_metric_sum(text, "xdc_broker_log_end_offset{topic=\"" TOPIC "\",", &found);
         if (leo == NMSG)
             break;
         usleep(100 * 1000);
@@ -284,7 +266,7 @@ static void test_metrics_count_produce_and_fetch(void **state)
     assert_int_equal((int)metric(text, "xdc_broker_messages_in_total{topic=\"" TOPIC "\"}"), NMSG);
     assert_true(metric(text, "xdc_broker_bytes_in_total{topic=\"" TOPIC "\"}") >= (double)payload);
     assert_true(metric(text, "xdc_broker_bytes_out_total{topic=\"" TOPIC "\"}") >= (double)payload);
-    metric_sum(text, "xdc_broker_log_start_offset{topic=\"" TOPIC "\",", &found);
+    th_metric_sum(text, "xdc_broker_log_start_offset{topic=\"" TOPIC "\",", &found);
     assert_int_equal(found, NPART);
 
     double produce_ok = metric(text, "xdc_broker_requests_total{api=\"Produce\",error_code=\"0\"}");
@@ -295,14 +277,14 @@ static void test_metrics_count_produce_and_fetch(void **state)
         (int)metric(text, "xdc_broker_requests_total{api=\"Metadata\",error_code=\"17\"}"), 1);
     /* One latency observation per request counted, whatever its outcome. */
     double produce_all_codes =
-        metric_sum(text, "xdc_broker_requests_total{api=\"Produce\",", &found);
+        th_metric_sum(text, "xdc_broker_requests_total{api=\"Produce\",", &found);
     assert_true(produce_all_codes == produce_ok);
     assert_true(metric(text, "xdc_broker_request_duration_seconds_count{api=\"Produce\"}") ==
                 produce_all_codes);
     assert_true(metric(text, "xdc_broker_request_duration_seconds_bucket{api=\"Produce\",le=\"+"
                              "Inf\"}") == produce_all_codes);
     assert_true(metric(text, "xdc_broker_request_duration_seconds_count{api=\"Fetch\"}") ==
-                metric_sum(text, "xdc_broker_requests_total{api=\"Fetch\",", &found));
+                th_metric_sum(text, "xdc_broker_requests_total{api=\"Fetch\",", &found));
 
     /* The consumer is still connected. */
     assert_true(metric(text, "xdc_broker_connections") >= 1);

@@ -54,3 +54,20 @@ json_t *th_http_get_json(int port, const char *path)
                  jerr.column, head);
     return j;
 }
+
+double th_metric_sum(const char *text, const char *prefix, int *found)
+{
+    double sum = 0;
+    size_t plen = strlen(prefix);
+    *found = 0;
+    for (const char *line = text; *line;) {
+        const char *eol = strchrnul(line, '\n');
+        const char *sp = memrchr(line, ' ', (size_t)(eol - line));
+        if (strncmp(line, prefix, plen) == 0 && sp) {
+            sum += strtod(sp + 1, NULL);
+            (*found)++;
+        }
+        line = *eol ? eol + 1 : eol;
+    }
+    return sum;
+}

@@ -23,4 +23,10 @@ int th_http_get(int port, const char *path, int *status, char **body);
  *  @return caller-owned (json_decref()). */
 json_t *th_http_get_json(int port, const char *path);
 
+/** Sum of the Prometheus samples in @p text whose line starts with
+ *  @p prefix (a metric name with the start of its labels, or the name and a
+ *  space for an unlabelled one).  @param found out: how many lines matched.
+ *  Does not fail the test. */
+double th_metric_sum(const char *text, const char *prefix, int *found);
+
 #endif

@@ -78,6 +78,13 @@ static uint64_t tk_mix(uint64_t x)
 
 /* --- clients -------------------------------------------------------------- */
 
+static char tk_client_id[64]; /* "" = librdkafka's default */
+
+void th_kafka_set_client_id(const char *id)
+{
+    snprintf(tk_client_id, sizeof(tk_client_id), "%s", id ? id : "");
+}
+
 typedef void tk_dr_cb(rd_kafka_t *rk, const rd_kafka_message_t *m, void *opaque);
 
 /* A client of @p type for @p bootstrap with extra "key", "value" pairs @p kv
@@ -89,7 +96,9 @@ static rd_kafka_t *tk_client_ex(rd_kafka_type_t type, const char *bootstrap, con
 {
     char err[512];
     rd_kafka_conf_t *conf = rd_kafka_conf_new();
-    const char *const base[] = {"bootstrap.servers", bootstrap, "log_level", "3", NULL};
+    const char *const base[] = {
+        "bootstrap.servers", bootstrap, "log_level", "3", tk_client_id[0] ? "client.id" : NULL,
+        tk_client_id,        NULL};
 
     for (int pass = 0; pass < 2; pass++) {
         const char *const *v = pass ? kv : base;
@@ -310,7 +319,7 @@ void th_kafka_add_partitions(const char *bootstrap, const char *topic, int total
 
 /* The value of config @p name in a DescribeConfigs resource.
  * @return caller-owned, or NULL. */
-static char *tk_config_value(const rd_kafka_ConfigResource_t *res, const char *name)
+static char *tk_config_value(const rd_kafka_ConfigResource_t *res, const char *name, int *source)
 {
     size_t n;
     const rd_kafka_ConfigEntry_t **es = rd_kafka_ConfigResource_configs(res, &n);
@@ -318,17 +327,21 @@ static char *tk_config_value(const rd_kafka_ConfigResource_t *res, const char *n
     for (size_t i = 0; i < n; i++) {
         if (strcmp(rd_kafka_ConfigEntry_name(es[i]), name) == 0) {
             const char *v = rd_kafka_ConfigEntry_value(es[i]);
+            if (source)
+                *source = (int)rd_kafka_ConfigEntry_source(es[i]);
             return v ? xstrdup(v) : NULL;
         }
     }
     return NULL;
 }
 
-char *th_kafka_topic_config(const char *bootstrap, const char *topic, const char *name)
+/* DescribeConfigs of one resource: config @p name's value and source. */
+static char *tk_describe(const char *bootstrap, rd_kafka_ResourceType_t type, const char *resname,
+                         const char *name, int *source)
 {
     char err[512] = "", *value = NULL;
     tk_admin_t a;
-    rd_kafka_ConfigResource_t *cr = rd_kafka_ConfigResource_new(RD_KAFKA_RESOURCE_TOPIC, topic);
+    rd_kafka_ConfigResource_t *cr = rd_kafka_ConfigResource_new(type, resname);
     size_t n;
 
     tk_admin_open(&a, bootstrap);
@@ -345,39 +358,69 @@ char *th_kafka_topic_config(const char *bootstrap, const char *topic, const char
                        ? rd_kafka_ConfigResource_error_string(res[0])
                        : "");
         else
-            value = tk_config_value(res[0], name);
+            value = tk_config_value(res[0], name, source);
     }
     rd_kafka_ConfigResource_destroy(cr);
     tk_admin_close(&a);
     if (err[0])
-        fail_msg("describe configs of %s on %s: %s", topic, bootstrap, err);
+        fail_msg("describe configs of %s on %s: %s", resname, bootstrap, err);
     return value;
+}
+
+char *th_kafka_topic_config(const char *bootstrap, const char *topic, const char *name)
+{
+    return tk_describe(bootstrap, RD_KAFKA_RESOURCE_TOPIC, topic, name, NULL);
+}
+
+char *th_kafka_broker_config(const char *bootstrap, const char *broker, const char *name,
+                             int *source)
+{
+    return tk_describe(bootstrap, RD_KAFKA_RESOURCE_BROKER, broker, name, source);
+}
+
+/* AlterConfigs of one resource. @return 0, or the resource's error with
+ * its message in @p err. */
+static int tk_alter(const char *bootstrap, rd_kafka_ResourceType_t type, const char *resname,
+                    const char *name, const char *value, char *err, size_t errlen)
+{
+    tk_admin_t a;
+    rd_kafka_ConfigResource_t *cr = rd_kafka_ConfigResource_new(type, resname);
+    size_t n;
+    int rc = 0;
+
+    err[0] = '\0';
+    rd_kafka_ConfigResource_set_config(cr, name, value);
+    tk_admin_open(&a, bootstrap);
+    rd_kafka_AlterConfigs(a.rk, &cr, 1, a.opts, a.q);
+    if (tk_admin_wait(&a, err, errlen) == 0) {
+        const rd_kafka_ConfigResource_t **res =
+            rd_kafka_AlterConfigs_result_resources(rd_kafka_event_AlterConfigs_result(a.ev), &n);
+        if (n != 1) {
+            tk_err(err, errlen, "%zu resources, want 1", n);
+        } else if ((rc = rd_kafka_ConfigResource_error(res[0])) != 0) {
+            const char *msg = rd_kafka_ConfigResource_error_string(res[0]);
+            tk_err(err, errlen, "%s: %s", rd_kafka_err2name(rc), msg ? msg : "");
+        }
+    }
+    rd_kafka_ConfigResource_destroy(cr);
+    tk_admin_close(&a);
+    if (err[0] && !rc)
+        fail_msg("alter config %s=%s of %s on %s: %s", name, value, resname, bootstrap, err);
+    return rc;
 }
 
 void th_kafka_alter_topic_config(const char *bootstrap, const char *topic, const char *name,
                                  const char *value)
 {
-    char err[512] = "";
-    tk_admin_t a;
-    rd_kafka_ConfigResource_t *cr = rd_kafka_ConfigResource_new(RD_KAFKA_RESOURCE_TOPIC, topic);
-    size_t n;
-
-    rd_kafka_ConfigResource_set_config(cr, name, value);
-    tk_admin_open(&a, bootstrap);
-    rd_kafka_AlterConfigs(a.rk, &cr, 1, a.opts, a.q);
-    if (tk_admin_wait(&a, err, sizeof(err)) == 0) {
-        const rd_kafka_ConfigResource_t **res =
-            rd_kafka_AlterConfigs_result_resources(rd_kafka_event_AlterConfigs_result(a.ev), &n);
-        if (n != 1)
-            tk_err(err, sizeof(err), "%zu resources, want 1", n);
-        else if (rd_kafka_ConfigResource_error(res[0]))
-            tk_err(err, sizeof(err), "%s",
-                   rd_kafka_err2name(rd_kafka_ConfigResource_error(res[0])));
-    }
-    rd_kafka_ConfigResource_destroy(cr);
-    tk_admin_close(&a);
-    if (err[0])
+    char err[512];
+    if (tk_alter(bootstrap, RD_KAFKA_RESOURCE_TOPIC, topic, name, value, err, sizeof(err)))
         fail_msg("alter config %s=%s of %s on %s: %s", name, value, topic, bootstrap, err);
+}
+
+int th_kafka_alter_broker_config(const char *bootstrap, const char *broker, const char *name,
+                                 const char *value, char *err, size_t errlen)
+{
+    return tk_alter(bootstrap, RD_KAFKA_RESOURCE_BROKER, broker, name, value, err, errlen);
 }
 
 void th_kafka_commit(const char *bootstrap, const char *group, const char *topic,
@@ -1475,7 +1518,9 @@ static void *member_main(void *arg)
 th_kafka_member_t *th_kafka_member_start(const char *bootstrap, const char *group,
                                          const char *topic)
 {
-    const char *const kv[] = {"group.id", group, "enable.auto.commit", "false", NULL};
+    /* An application's consumer: never one of th_kafka_set_client_id()'s. */
+    const char *const kv[] = {"group.id", group, "enable.auto.commit", "false", "client.id",
+                              "rdkafka",  NULL};
     th_kafka_member_t *m = xcalloc(1, sizeof(*m));
     rd_kafka_topic_partition_list_t *l = rd_kafka_topic_partition_list_new(1);
     rd_kafka_resp_err_t e;

@@ -72,6 +72,22 @@ void th_kafka_add_partitions(const char *bootstrap, const char *topic, int total
  *  topic does not exist. */
 char *th_kafka_topic_config(const char *bootstrap, const char *topic, const char *name);
 
+/** The value of broker config @p name on broker @p broker ("0"; "" for
+ *  the cluster default), and its ConfigSource in @p source (may be NULL).
+ *  @return caller-owned, or NULL when absent. Fails the test on error. */
+char *th_kafka_broker_config(const char *bootstrap, const char *broker, const char *name,
+                             int *source);
+
+/** AlterConfigs of broker @p broker: @p name=@p value. Does not fail the
+ *  test on a per-resource error.  @return 0, or the error code with its
+ *  name and message in @p err. */
+int th_kafka_alter_broker_config(const char *bootstrap, const char *broker, const char *name,
+                                 const char *value, char *err, size_t errlen);
+
+/** Every client the helpers of this file create from now on identifies as
+ *  @p id (NULL: librdkafka's default). Loads and members keep the default. */
+void th_kafka_set_client_id(const char *id);
+
 /** AlterConfigs of topic @p topic: set @p name to @p value. Replaces the
  *  topic's other overrides with their defaults (the legacy API's rule).
  *  Fails the test on any error. */

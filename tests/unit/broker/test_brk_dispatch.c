@@ -20,6 +20,7 @@
 static const char apiversions_v3_hex[] =
     "0012000300000001000772646b61666b61000b6c696272646b61666b6106322e302e3200";
 
+static brk_server_t srv; /* unfenced, no metrics */
 static brk_conn_t conn;
 static brk_out_t out;
 
@@ -27,6 +28,8 @@ static int setup(void **state)
 {
     (void)state;
     memset(&conn, 0, sizeof(conn));
+    conn.srv = &srv;
+    conn.exempt = -1;
     snprintf(conn.peer, sizeof(conn.peer), "test");
     brk__out_init(&out);
     return 0;
