@@ -65,6 +65,13 @@ static int load(const conf_table_t *t, const char *path, const char **overrides,
 {
     conf_storage_t conf;
     memset(&conf, 0, sizeof(conf));
+    if (t == &fo_conf_table) {
+        int rc = fo_conf_load(path, overrides, n, &conf.fo, err, errlen);
+        for (size_t i = 0; i < conf.fo.sites.nwarnings; i++)
+            print_warning(path, conf.fo.sites.warnings[i]);
+        fo_conf_free(&conf.fo);
+        return rc;
+    }
     if (t != &mir_conf_table) {
         int rc = conf_load(path, t, overrides, n, &conf, err, errlen);
         conf_free(t, &conf);

@@ -2,6 +2,7 @@
 #define XDC_FAILOVER_FAILOVER_H
 
 #include "conf/conf.h"
+#include "mirror/mirror.h"
 
 #include <jansson.h>
 
@@ -32,16 +33,48 @@ typedef struct fo_dns_conf {
     int exec_timeout_ms;
 } fo_dns_conf_t;
 
+enum fo_fence_mode {
+    FO_FENCE_XDC_BROKER = 0, /* xdc.fenced on every broker, through the admin API */
+    FO_FENCE_COMMAND = 1,    /* fence.command (other clusters: revoke ACLs, stop listeners) */
+    FO_FENCE_NONE = 2,       /* nothing: clients may keep writing to the old site */
+};
+
 typedef struct fo_conf {
     char *http_listeners;
     char *http_token_file;
     conf_list_t primary_addresses; /* what the DNS name holds while primary is active */
     conf_list_t dr_addresses;
+    int bootstrap_port; /* the port clients use with dns.name */
     fo_dns_conf_t dns;
+    char *mirror_url;          /* the mirror running primary->dr */
+    char *failback_mirror_url; /* the mirror running dr->primary */
+    int fence_mode;            /* enum fo_fence_mode */
+    char *fence_command;
+    int fence_timeout_ms;
+    int drain_timeout_ms;
+    int checkpoint_timeout_ms;
+    conf_list_t groups; /* consumer groups whose offsets are applied; empty = all */
+    char *canary_topic;
+    int verify_timeout_ms;
+    char *report_dir;
     conf_log_t log;
+    /* The two sites as MirrorMaker 2 clusters "primary" and "dr" with the
+     * flows primary->dr and dr->primary: every key of the file that is not
+     * one of the table's (primary.bootstrap.servers, primary.<librdkafka
+     * property>, replication.policy.separator, ...), read as the mirror
+     * reads its own file. */
+    mir_conf_t sites;
 } fo_conf_t;
 
 extern const conf_table_t fo_conf_table;
+
+/** Load a failover.properties (NULL: none) plus "key=value" overrides into
+ *  @p out (zeroed).  @return 0, or XDC_ECONF with "file:line: key: reason".
+ *  Release @p out with fo_conf_free() in both cases. */
+int fo_conf_load(const char *path, const char *const *overrides, int noverrides, fo_conf_t *out,
+                 char *errbuf, size_t errlen);
+
+void fo_conf_free(fo_conf_t *conf);
 
 /** Run the failover controller until SIGTERM/SIGINT.
  *  @param conf borrowed for the duration of the call.

@@ -5,7 +5,10 @@
 #include "common/util.h"
 
 #include <arpa/inet.h>
+#include <stdbool.h>
 #include <stddef.h>
+#include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 
 #define F(field) offsetof(fo_conf_t, field)
@@ -47,6 +50,10 @@ static const conf_item_t items[] = {
      NULL, 0, check_addresses},
     {"dr.dns.addresses", CONF_LIST, F(dr_addresses), 0, 0, "",
      "The addresses dns.name holds after a failover to the DR site.", NULL, 0, check_addresses},
+    {"dns.bootstrap.port", CONF_INT, F(bootstrap_port), 1, 65535, "9092",
+     "The port clients use with dns.name (their bootstrap.servers is dns.name:port). "
+     "Verification connects through it to each address the DNS servers answer.",
+     NULL, 0, NULL},
     {"dns.provider", CONF_ENUM, F(dns.provider), 0, 0, "rfc2136",
      "How dns.name is switched: rfc2136 (a dynamic update signed with TSIG, guarded by the "
      "prerequisite that the record still holds the old site's addresses) or exec "
@@ -82,13 +89,204 @@ static const conf_item_t items[] = {
     {"dns.exec.timeout.ms", CONF_INT, F(dns.exec_timeout_ms), 100, 3600000, "30000",
      "How long dns.exec.command may run before it is killed and the switch counts as failed.",
      NULL, 0, NULL},
+    {"mirror.url", CONF_STRING, F(mirror_url), 0, 0, "",
+     "HTTP API of the xdc-mirror running the flow primary->dr (http://host:port): its lag "
+     "bounds a planned failover's drain and an unplanned one's RPO estimate.",
+     NULL, 0, NULL},
+    {"failback.mirror.url", CONF_STRING, F(failback_mirror_url), 0, 0, "",
+     "HTTP API of the xdc-mirror running dr->primary, for failback; empty means mirror.url.",
+     NULL, 0, NULL},
+    {"fence.mode", CONF_ENUM, F(fence_mode), 0, 0, "xdc-broker",
+     "How the old site is kept from taking writes: xdc-broker (set the dynamic broker config "
+     "xdc.fenced=true on each of its brokers through the Kafka admin API), command "
+     "(fence.command) or none.",
+     "xdc-broker|command|none", 0, NULL},
+    {"fence.command", CONF_STRING, F(fence_command), 0, 0, "",
+     "Shell command for fence.mode=command. It gets the site (primary or dr) and the action "
+     "(fence or unfence) as $1 and $2, and XDC_FENCE_SITE, XDC_FENCE_ACTION, "
+     "XDC_FENCE_BOOTSTRAP; exit 0 means done.",
+     NULL, 0, NULL},
+    {"fence.timeout.ms", CONF_INT, F(fence_timeout_ms), 100, 3600000, "30000",
+     "How long fencing may take.", NULL, 0, NULL},
+    {"failover.drain.timeout.ms", CONF_INT, F(drain_timeout_ms), 0, 86400000, "60000",
+     "Planned failover: how long to wait for the mirror's lag to reach 0 on every partition "
+     "after fencing. When it runs out the failover stops (the primary stays fenced).",
+     NULL, 0, NULL},
+    {"failover.checkpoint.timeout.ms", CONF_INT, F(checkpoint_timeout_ms), 0, 86400000, "120000",
+     "How long to wait for the mirror to finish a checkpoint pass that began after the drain "
+     "(keep it above emit.checkpoints.interval.seconds).",
+     NULL, 0, NULL},
+    {"failover.groups", CONF_LIST, F(groups), 0, 0, "",
+     "Consumer groups whose translated offsets are applied on the new site; empty means every "
+     "group with checkpoints.",
+     NULL, 0, NULL},
+    {"canary.topic", CONF_STRING, F(canary_topic), 0, 0, "xdc.canary",
+     "Topic of the canary record produced and consumed through the DNS name to verify a "
+     "switch (created when missing, one partition).",
+     NULL, CONF_F_NONEMPTY, NULL},
+    {"verify.timeout.ms", CONF_INT, F(verify_timeout_ms), 100, 3600000, "30000",
+     "How long verification may try: DNS answers, cluster id through the name, the canary.",
+     NULL, 0, NULL},
+    {"report.dir", CONF_STRING, F(report_dir), 0, 0, "/var/lib/xdc/failover",
+     "Where each failover's JSON report is written and the history kept.", NULL,
+     CONF_F_NONEMPTY, NULL},
     CONF_LOG_ITEMS(fo_conf_t, log),
 };
 /* clang-format on */
 
 const conf_table_t fo_conf_table = {
     "failover",
-    "`xdc-failover FILE` reads these keys. Unknown keys are an error.",
+    "`xdc-failover FILE` reads these keys, and the two sites in the mirror's own terms: the "
+    "clusters `primary` and `dr` (`primary.bootstrap.servers`, `dr.bootstrap.servers`, "
+    "`<site>.<librdkafka property>`) and any key of the mirror section (a non-default "
+    "`replication.policy.separator`, say), read exactly as `xdc-mirror` reads them, so the "
+    "same lines can serve both files. Unknown keys in the controller's own namespaces (`dns.`, "
+    "`fence.`, `failover.`, ...) are an error.",
     items,
     sizeof(items) / sizeof(items[0]),
 };
+
+/* --- loading ---------------------------------------------------------------- */
+
+static int has_key(conf_entries_t *es, const char *key)
+{
+    return conf_entries_find(es, key) != NULL;
+}
+
+static int has_flow_key(conf_entries_t *es)
+{
+    for (size_t i = 0; i < es->count; i++)
+        if (strstr(es->v[i].key, "->"))
+            return 1;
+    return 0;
+}
+
+/* The sites are the clusters "primary" and "dr", both flows enabled,
+ * unless the file says otherwise in MirrorMaker 2's own keys. */
+static int add_site_defaults(conf_entries_t *es, char *errbuf, size_t errlen)
+{
+    int rc = 0, flows = has_flow_key(es);
+    if (!has_key(es, "clusters"))
+        rc = conf_entries_add_override(es, "clusters=primary,dr", errbuf, errlen);
+    if (!rc && !flows)
+        rc = conf_entries_add_override(es, "primary->dr.enabled=true", errbuf, errlen);
+    if (!rc && !flows)
+        rc = conf_entries_add_override(es, "dr->primary.enabled=true", errbuf, errlen);
+    return rc;
+}
+
+static int check_url(const char *key, const char *url, char *errbuf, size_t errlen)
+{
+    conf_listener_t l;
+    char why[256];
+    if (!*url || (conf_listener_parse(url, &l, why, sizeof(why)) == 0 && l.port > 0 &&
+                  strcmp(l.scheme, "http") == 0))
+        return 0;
+    xdc_errbuf(errbuf, errlen, "%s: '%s' is not http://host:port", key, url);
+    return XDC_ECONF;
+}
+
+/* What no single key can check: the settings that go together. */
+static int check_conf(const fo_conf_t *c, char *errbuf, size_t errlen)
+{
+    static const char *const flows[] = {"primary->dr", "dr->primary"};
+    for (size_t i = 0; i < 2; i++) {
+        const mir_flow_conf_t *f = mir_conf_flow(&c->sites, flows[i]);
+        if (!f) {
+            xdc_errbuf(errbuf, errlen,
+                       "the sites must be the clusters 'primary' and 'dr' with "
+                       "the flow %s enabled (as in the mirror's file)",
+                       flows[i]);
+            return XDC_ECONF;
+        }
+    }
+    for (size_t i = 0; i < c->sites.nclusters; i++)
+        if (!*c->sites.clusters_v[i].bootstrap_servers) {
+            xdc_errbuf(errbuf, errlen, "%s.bootstrap.servers is not set",
+                       c->sites.clusters_v[i].alias);
+            return XDC_ECONF;
+        }
+    if (!*c->dns.name || !c->primary_addresses.count || !c->dr_addresses.count) {
+        xdc_errbuf(errbuf, errlen,
+                   "dns.name, primary.dns.addresses and dr.dns.addresses are "
+                   "required: they are what a failover switches");
+        return XDC_ECONF;
+    }
+    if (c->fence_mode == FO_FENCE_COMMAND && !*c->fence_command) {
+        xdc_errbuf(errbuf, errlen, "fence.mode=command needs fence.command");
+        return XDC_ECONF;
+    }
+    int rc = check_url("mirror.url", c->mirror_url, errbuf, errlen);
+    return rc ? rc : check_url("failback.mirror.url", c->failback_mirror_url, errbuf, errlen);
+}
+
+/* Keys in the controller's own namespaces must be the table's: a typo
+ * there is an error, not a site property the mirror's loader would only
+ * warn about. */
+static int check_own_namespace(conf_entries_t *es, char *errbuf, size_t errlen)
+{
+    static const char *const ns[] = {"dns.",    "fence.",  "failover.", "canary.", "verify.",
+                                     "report.", "mirror.", "failback.", "http.",   "health."};
+    for (size_t i = 0; i < es->count; i++) {
+        const conf_entry_t *e = &es->v[i];
+        if (conf_find(&fo_conf_table, e->key))
+            continue;
+        for (size_t k = 0; k < sizeof(ns) / sizeof(ns[0]); k++) {
+            if (strncmp(e->key, ns[k], strlen(ns[k])) != 0 || !strcmp(e->key, "http.listeners"))
+                continue;
+            const char *near = conf_closest(&fo_conf_table, e->key);
+            char where[512] = "--override";
+            if (e->line > 0)
+                snprintf(where, sizeof(where), "%s:%d", e->file, e->line);
+            xdc_errbuf(errbuf, errlen, "%s: unknown key '%s'%s%s%s", where, e->key,
+                       near ? " (did you mean '" : "", near ? near : "", near ? "'?)" : "");
+            return XDC_ECONF;
+        }
+    }
+    return 0;
+}
+
+/* Every key that is not the controller's describes the sites: hand those
+ * to the mirror's loader, then the rest to conf_apply(). */
+static int load_entries(conf_entries_t *es, fo_conf_t *out, char *errbuf, size_t errlen)
+{
+    int rc = check_own_namespace(es, errbuf, errlen);
+    if (!rc)
+        rc = add_site_defaults(es, errbuf, errlen);
+    bool *mine = xcalloc(es->count + 1, sizeof(bool));
+    for (size_t i = 0; i < es->count; i++)
+        if (!es->v[i].used && conf_find(&fo_conf_table, es->v[i].key))
+            es->v[i].used = mine[i] = true;
+    if (!rc)
+        rc = mir_conf_load_entries(es, &out->sites, errbuf, errlen);
+    for (size_t i = 0; i < es->count; i++)
+        es->v[i].used = !mine[i];
+    free(mine);
+    if (!rc)
+        rc = conf_apply(&fo_conf_table, es, out, errbuf, errlen);
+    if (!rc)
+        rc = check_conf(out, errbuf, errlen);
+    return rc;
+}
+
+int fo_conf_load(const char *path, const char *const *overrides, int noverrides, fo_conf_t *out,
+                 char *errbuf, size_t errlen)
+{
+    conf_entries_t es;
+    conf_entries_init(&es);
+    int rc = path ? conf_props_parse_file(path, &es, errbuf, errlen) : 0;
+    for (int i = 0; rc == 0 && i < noverrides; i++)
+        rc = conf_entries_add_override(&es, overrides[i], errbuf, errlen);
+    if (rc == 0)
+        rc = load_entries(&es, out, errbuf, errlen);
+    conf_entries_close(&es);
+    return rc;
+}
+
+void fo_conf_free(fo_conf_t *conf)
+{
+    if (!conf)
+        return;
+    conf_free(&fo_conf_table, conf);
+    mir_conf_free(&conf->sites);
+}

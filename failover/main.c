@@ -3,6 +3,19 @@
 
 #include "common/log.h"
 
+static int load(const char *path, const char *const *overrides, int noverrides, void *out,
+                char *errbuf, size_t errlen)
+{
+    return fo_conf_load(path, overrides, noverrides, out, errbuf, errlen);
+}
+
+static void release(void *out)
+{
+    fo_conf_free(out);
+}
+
+static const conf_loader_t loader = {load, release};
+
 static const conf_daemon_t daemon_desc = {
     "xdc-failover",
     "the failover controller: DNS switch, fencing, drills",
@@ -12,14 +25,14 @@ static const conf_daemon_t daemon_desc = {
 int main(int argc, char **argv)
 {
     fo_conf_t conf = {0};
-    int rc = conf_daemon_args(&daemon_desc, argc, argv, &conf);
+    int rc = conf_daemon_args_load(&daemon_desc, &loader, argc, argv, &conf);
     if (rc != CONF_ARGS_RUN)
         return rc;
     log_set_ident("xdc-failover");
     conf_log_apply(&conf.log);
     char err[1024];
     rc = fo_run(&conf, err, sizeof(err));
-    conf_free(&fo_conf_table, &conf);
+    fo_conf_free(&conf);
     if (rc < 0) {
         log_error("failover failed: %s", err);
         return 1;

@@ -1237,6 +1237,11 @@ static int load_entries(conf_entries_t *es, mir_conf_t *out, char *errbuf, size_
     return rc;
 }
 
+int mir_conf_load_entries(conf_entries_t *es, mir_conf_t *out, char *errbuf, size_t errlen)
+{
+    return load_entries(es, out, errbuf, errlen);
+}
+
 int mir_conf_load(const char *path, const char *const *overrides, int noverrides, mir_conf_t *out,
                   char *errbuf, size_t errlen)
 {

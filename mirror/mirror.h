@@ -108,6 +108,11 @@ extern const conf_table_t mir_flow_table; /* flow keys, global or "<a>-><b>." */
 int mir_conf_load(const char *path, const char *const *overrides, int noverrides, mir_conf_t *out,
                   char *errbuf, size_t errlen);
 
+/** mir_conf_load() over entries already parsed; entries marked used
+ *  belong to someone else (the failover controller's own keys) and are
+ *  skipped. Marks the ones it takes. */
+int mir_conf_load_entries(conf_entries_t *es, mir_conf_t *out, char *errbuf, size_t errlen);
+
 /** mir_conf_load() over a string (tests, fuzzing). */
 int mir_conf_load_string(const char *text, const char *name, mir_conf_t *out, char *errbuf,
                          size_t errlen);
