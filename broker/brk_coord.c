@@ -102,6 +102,17 @@ static void coord_arm(brk_server_t *srv)
     uv_timer_start(&srv->group_timer, on_group_timer, wait > 0 ? (uint64_t)wait : 0, 0);
 }
 
+static int keep_exempt(const char *client_id, void *arg)
+{
+    return brk__fence_exempt_id((brk_server_t *)arg, client_id);
+}
+
+void brk__coord_evict_fenced(brk_server_t *srv)
+{
+    brk_group_evict(srv->groups, now_wall(), keep_exempt, srv);
+    coord_arm(srv);
+}
+
 int brk__coord_start(brk_server_t *srv, char *errbuf, size_t errlen)
 {
     brk_group_conf_t gc;

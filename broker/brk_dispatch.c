@@ -139,7 +139,9 @@ int brk__dispatch(brk_conn_t *c, kwire_slice_t frame, brk_out_t *o)
     if (brk__fence_refuses(c, key)) {
         /* No answer: the client retries the request after reconnecting,
          * through the DNS name, to whichever site that holds by then. */
-        log_debug(LOG_CTX_WIRE, "conn=%s %s refused: broker fenced; closing", c->peer, api->name);
+        log_debug(LOG_CTX_WIRE, "conn=%s client.id=%.*s %s refused: broker fenced; closing",
+                  c->peer, req.hdr.ClientId.len > 0 ? (int)req.hdr.ClientId.len : 0,
+                  req.hdr.ClientId.ptr ? (const char *)req.hdr.ClientId.ptr : "", api->name);
         brk__metrics_request(c->srv, key, KWIRE_ERR_BROKER_NOT_AVAILABLE, 0);
         return XDC_ESTATE;
     }

@@ -75,22 +75,37 @@ int brk__fence_set(brk_server_t *srv, int on, brk_conn_t *keep)
     log_warn("broker %s", on ? "fenced: closing client connections; only fence.exempt.client.ids "
                                "are served"
                              : "unfenced: serving every client");
-    if (on)
+    if (on) {
         brk__conn_close_fenced(srv, keep);
+        /* Their group sessions end with their connections: the groups are
+         * free for the offsets a failback sets. */
+        brk__coord_evict_fenced(srv);
+    }
     return 0;
+}
+
+static int exempt(const brk_server_t *srv, const char *id, size_t len)
+{
+    const conf_list_t *l = &srv->conf.fence_exempt_client_ids;
+    for (int i = 0; i < l->count; i++) {
+        size_t n = strlen(l->items[i]);
+        if (len >= n && memcmp(id, l->items[i], n) == 0)
+            return 1;
+    }
+    return 0;
+}
+
+int brk__fence_exempt_id(const brk_server_t *srv, const char *client_id)
+{
+    return exempt(srv, client_id, strlen(client_id));
 }
 
 void brk__fence_identify(brk_conn_t *c, kwire_slice_t client_id)
 {
     if (c->exempt >= 0)
         return;
-    c->exempt = 0;
-    const conf_list_t *l = &c->srv->conf.fence_exempt_client_ids;
-    for (int i = 0; i < l->count && client_id.len > 0; i++) {
-        size_t n = strlen(l->items[i]);
-        if ((size_t)client_id.len >= n && memcmp(client_id.ptr, l->items[i], n) == 0)
-            c->exempt = 1;
-    }
+    c->exempt =
+        client_id.len > 0 && exempt(c->srv, (const char *)client_id.ptr, (size_t)client_id.len);
 }
 
 /* What anyone may still ask a fenced broker: enough to see that it is

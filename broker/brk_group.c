@@ -1533,6 +1533,24 @@ static int tick_group(brk_group_coord_t *c, grp_t *g, int64_t now_ms)
     return expire_offsets(c, g, now_ms);
 }
 
+void brk_group_evict(brk_group_coord_t *c, int64_t now_ms,
+                     int (*keep)(const char *client_id, void *arg), void *arg)
+{
+    for (int32_t i = 0; i < c->ngroups; i++) {
+        grp_t *g = c->groups[i];
+        /* remove_member() reshuffles the array: look again from the start. */
+        for (int32_t k = 0; k < g->nmembers;) {
+            grp_member_t *m = g->members[k];
+            if (keep && keep(m->client_id, arg)) {
+                k++;
+                continue;
+            }
+            remove_member(c, g, m, now_ms);
+            k = 0;
+        }
+    }
+}
+
 void brk_group_tick(brk_group_coord_t *c, int64_t now_ms)
 {
     arena_reset(&c->scratch);

@@ -135,6 +135,14 @@ void brk_group_delete(brk_group_coord_t *c, const kwire_DeleteGroupsRequest_t *r
  *  May invoke join/sync callbacks and the record callback. */
 void brk_group_tick(brk_group_coord_t *c, int64_t now_ms);
 
+/** Remove every member of every group whose client.id @p keep does not
+ *  accept (@p keep NULL: all), as if its session had expired: a fenced
+ *  broker's clients cannot come back, and their groups must be free for
+ *  offsets to be set. Pending joins and syncs of removed members fail with
+ *  UNKNOWN_MEMBER_ID. */
+void brk_group_evict(brk_group_coord_t *c, int64_t now_ms,
+                     int (*keep)(const char *client_id, void *arg), void *arg);
+
 /** @return the earliest time brk_group_tick() has work, or INT64_MAX. */
 int64_t brk_group_next_deadline(const brk_group_coord_t *c);
 

@@ -189,6 +189,10 @@ int brk__fence_set(brk_server_t *srv, int on, brk_conn_t *keep);
 /** Note the client.id of @p c's first request (@p client_id borrowed). */
 void brk__fence_identify(brk_conn_t *c, kwire_slice_t client_id);
 
+/** @return 1 when @p client_id (NUL-terminated) starts with one of
+ *  fence.exempt.client.ids. */
+int brk__fence_exempt_id(const brk_server_t *srv, const char *client_id);
+
 /** @return 1 when @p c must not be served @p api_key now. */
 int brk__fence_refuses(const brk_conn_t *c, int16_t api_key);
 
@@ -294,6 +298,9 @@ void brk__metrics_fenced(brk_server_t *srv, int fenced);
 /** Start the coordinator: create __consumer_offsets or replay it. */
 int brk__coord_start(brk_server_t *srv, char *errbuf, size_t errlen);
 void brk__coord_stop(brk_server_t *srv);
+
+/** Drop the group members of clients fencing refuses (brk_group_evict()). */
+void brk__coord_evict_fenced(brk_server_t *srv);
 
 int brk__serve_FindCoordinator(brk_server_t *srv, const brk_req_t *req, brk_out_t *out);
 int brk__serve_JoinGroup(brk_server_t *srv, const brk_req_t *req, brk_out_t *out);

@@ -29,6 +29,7 @@ struct http_server {
     http_route_t *routes; /* deep copy of conf->routes */
     size_t nroutes;
     char *token; /* NULL when auth is off */
+    bool token_writes_only;
     void *opaque;
     size_t max_body;
     int port;
@@ -176,10 +177,13 @@ static bool http_token_equal(const char *got, const char *want)
     return diff == 0;
 }
 
-static bool http_authorized(const http_server_t *srv, struct MHD_Connection *conn)
+static bool http_authorized(const http_server_t *srv, struct MHD_Connection *conn,
+                            const char *method)
 {
     static const char scheme[] = "Bearer ";
     if (!srv->token)
+        return true;
+    if (srv->token_writes_only && (!strcmp(method, "GET") || !strcmp(method, "HEAD")))
         return true;
     const char *h =
         MHD_lookup_connection_value(conn, MHD_HEADER_KIND, MHD_HTTP_HEADER_AUTHORIZATION);
@@ -195,7 +199,9 @@ static const http_route_t *http_route_find(const http_server_t *srv, const char 
 {
     *path_known = false;
     for (size_t i = 0; i < srv->nroutes; i++) {
-        if (strcmp(srv->routes[i].path, path) != 0)
+        const char *rp = srv->routes[i].path;
+        size_t n = strlen(rp);
+        if (n && rp[n - 1] == '*' ? strncmp(rp, path, n - 1) != 0 : strcmp(rp, path) != 0)
             continue;
         *path_known = true;
         if (strcmp(srv->routes[i].method, method) == 0)
@@ -223,7 +229,7 @@ static bool http_declared_too_big(const http_server_t *srv, struct MHD_Connectio
 static enum MHD_Result http_begin(const http_server_t *srv, struct MHD_Connection *conn,
                                   http_exchange_t *x, const char *method, const char *url)
 {
-    if (!http_authorized(srv, conn))
+    if (!http_authorized(srv, conn, method))
         return http_queue_unauthorized(srv, conn, method, url);
     bool path_known;
     x->route = http_route_find(srv, method, url, &path_known);
@@ -440,6 +446,7 @@ static int http_apply_conf(http_server_t *srv, const http_server_conf_t *conf, h
     }
     http_set_label(srv, conf->host, conf->port);
     srv->token = conf->token && conf->token[0] ? xstrdup(conf->token) : NULL;
+    srv->token_writes_only = conf->token_writes_only;
     srv->opaque = conf->opaque;
     srv->max_body = conf->max_body_bytes ? conf->max_body_bytes : HTTP_DEFAULT_MAX_BODY_BYTES;
     return http_copy_routes(srv, conf, errbuf, errlen);

@@ -2,6 +2,7 @@
 #define XDC_COMMON_HTTP_H
 
 #include <jansson.h>
+#include <stdbool.h>
 #include <stddef.h>
 
 /* The small HTTP/1.1 server every daemon embeds for its API (the mirror's
@@ -55,7 +56,8 @@ typedef int (*http_handler_cb)(const http_request_t *req, http_response_t *resp,
 
 typedef struct http_route {
     const char *method;      /* exact, case-sensitive: "GET" */
-    const char *path;        /* exact match: "/v1/lag" */
+    const char *path;        /* exact match: "/v1/lag"; a final '*' matches any rest
+                              * (the path "/v1/reports/" + '*') */
     http_handler_cb handler; /* must not be NULL */
 } http_route_t;
 
@@ -65,8 +67,9 @@ typedef struct http_server_conf {
     const char *token; /* NULL or "" = no auth; else "Authorization: Bearer <token>" */
     const http_route_t *routes;
     size_t nroutes;
-    void *opaque;          /* passed to every handler */
-    size_t max_body_bytes; /* 0 = 1 MiB; a larger request body gets 413 */
+    void *opaque;           /* passed to every handler */
+    size_t max_body_bytes;  /* 0 = 1 MiB; a larger request body gets 413 */
+    bool token_writes_only; /* GET and HEAD need no token (reads are open) */
 } http_server_conf_t;
 
 #define HTTP_DEFAULT_MAX_BODY_BYTES ((size_t)1 << 20)

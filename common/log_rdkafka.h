@@ -7,8 +7,8 @@
  *  its debug lines go to the "kafka" context, and when that context is on
  *  librdkafka's own "debug" property is set to @p debug_contexts (or
  *  "broker,protocol" when NULL) so there is something to see.
- *  @param name the client's role, put first on each line ("mirror.source").
- *  Borrowed; must outlive the client.  @return 0 or XDC_EKAFKA. */
+ *  @param name the client's role, set as its client.id and so put first on
+ *  each line ("xdc-mirror.source"); copied.  @return 0 or XDC_EKAFKA. */
 int log_rdkafka_setup(rd_kafka_conf_t *conf, const char *name, const char *debug_contexts);
 
 /** The log callback itself, for callers that set the opaque themselves. */

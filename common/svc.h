@@ -3,6 +3,7 @@
 
 #include "common/http.h"
 
+#include <stdbool.h>
 #include <stddef.h>
 #include <uv.h>
 
@@ -22,6 +23,7 @@ typedef struct svc_conf {
     const char *host;           /* HTTP API address; NULL/"" = all interfaces */
     int port;                   /* 0 = ephemeral */
     const char *token;          /* bearer token, NULL/"" = none */
+    bool token_writes_only;     /* reads (GET) need no token */
     const http_route_t *routes; /* the daemon's own routes; may be NULL.
                                  * Their handlers get the svc_t * as opaque:
                                  * svc_opaque() returns the daemon's. */

@@ -81,6 +81,41 @@ void fo_conf_free(fo_conf_t *conf);
  *  @return 0, or an error with a one-line reason in @p errbuf. */
 int fo_run(const fo_conf_t *conf, char *errbuf, size_t errlen);
 
+/* --- the controller ---------------------------------------------------- */
+
+typedef struct fo fo_t;
+
+/** A controller for @p conf (borrowed; must outlive it): opens the DNS
+ *  provider and the report directory.
+ *  @return owned (fo_free()), or NULL with a reason in @p errbuf. */
+fo_t *fo_new(const fo_conf_t *conf, char *errbuf, size_t errlen);
+
+void fo_free(fo_t *fo);
+
+typedef struct fo_switch_req {
+    const char *kind; /* "failover" (primary -> dr) or "failback" (dr -> primary) */
+    int planned;      /* 1: fence the old site and drain the mirror first (RPO 0) */
+    int dry_run;      /* check every step, change nothing */
+    int64_t t0_ms;    /* wall ms the incident or drill began (RTO's start); 0 = now */
+} fo_switch_req_t;
+
+/** Move clients from one site to the other: fence, drain, checkpoints,
+ *  offsets, DNS, verification, each timed in the report. Runs in the
+ *  calling thread; one switch at a time (XDC_ESTATE otherwise).
+ *  @param report out: caller-owned JSON, also written to report.dir and
+ *  appended to its history; set whenever the switch started.
+ *  @return 0 when clients are on the new site (outcome "completed" or
+ *  "degraded"), or a negative code when the switch stopped (outcome
+ *  "failed", the reason in the report).  @thread any. */
+int fo_switch(fo_t *fo, const fo_switch_req_t *req, json_t **report);
+
+/** The report of switch @p id (the one running included), or NULL.
+ *  @return a new reference. */
+json_t *fo_report_get(fo_t *fo, const char *id);
+
+/** Summaries of every report in report.dir, oldest first.  @return new reference. */
+json_t *fo_report_list(fo_t *fo);
+
 /* --- DNS: the name clients bootstrap from ----------------------------- */
 
 typedef struct fo_dns fo_dns_t;

@@ -6,6 +6,29 @@
 #include "failover/failover.h"
 
 #include <ldns/ldns.h>
+#include <librdkafka/rdkafka.h>
+#include <pthread.h>
+#include <stdint.h>
+
+/* The controller: one switch at a time, its report visible while it runs. */
+struct fo {
+    const fo_conf_t *conf; /* borrowed */
+    fo_dns_t *dns;
+    pthread_mutex_t lock;
+    int busy;        /* under lock: a switch is running */
+    json_t *current; /* under lock: a copy of the running switch's report */
+};
+
+/** Claim the controller for a switch and name its report.
+ *  @return 0, or XDC_ESTATE when a switch is running. */
+int fo__report_begin(fo_t *fo, const char *kind, char *id, size_t len);
+
+/** Make the running switch's report as it stands visible to the API. */
+void fo__report_publish(fo_t *fo, const json_t *report);
+
+/** Write the finished report to report.dir and its history, and release
+ *  the controller. */
+void fo__report_end(fo_t *fo, const json_t *report);
 
 /* A DNS provider: how the name is switched. Looking a name up is the same
  * for every provider (fo_dns_lookup()). */
@@ -58,5 +81,73 @@ json_t *fo__list_json(const conf_list_t *l);
  *  whitespace is not part of it.  @param out caller-owned.
  *  @return 0, or XDC_ECONF naming @p key and the problem. */
 int fo__read_secret(const char *key, const char *path, char **out, char *errbuf, size_t errlen);
+
+/* --- Kafka (fo_kafka.c) ------------------------------------------------- */
+
+/** @return the site @p site ("primary", "dr") of the configuration, or NULL. */
+const mir_cluster_t *fo__site(const fo_conf_t *c, const char *site);
+
+/** A client of @p site with its librdkafka properties, client.id
+ *  xdc-failover (fenced xdc-brokers serve it) and @p kv pairs; @p bootstrap
+ *  replaces the site's bootstrap.servers when not NULL. Producers report
+ *  deliveries to the delivery_t * passed as each message's opaque.
+ *  @return owned, or NULL with a reason. */
+rd_kafka_t *fo__client(const fo_conf_t *c, const char *site, rd_kafka_type_t type,
+                       const char *bootstrap, const char *const *kv, char *errbuf, size_t errlen);
+
+/** Set xdc.fenced=@p on on every broker of @p rk's cluster; the broker ids
+ *  go into @p detail.  @return 0, or XDC_EKAFKA with a reason. */
+int fo__fence_brokers(rd_kafka_t *rk, int on, int timeout_ms, json_t *detail, char *errbuf,
+                      size_t errlen);
+
+/** The cluster id @p rk is connected to.  @return 0 or XDC_ETIMEDOUT. */
+int fo__cluster_id(rd_kafka_t *rk, int timeout_ms, char *out, size_t len);
+
+/** The log-end offset (high watermark) of one partition. */
+int fo__log_end(rd_kafka_t *rk, const char *topic, int partition, int timeout_ms, int64_t *end);
+
+/** Produce a canary record to canary.topic through @p bootstrap as a
+ *  client of @p site and read it back.  @return 0, or an error with a reason. */
+int fo__canary(const fo_conf_t *c, const char *site, const char *bootstrap, int timeout_ms,
+               char *errbuf, size_t errlen);
+
+/** Fill the offsets @p group has committed on @p site for @p parts
+ *  (RD_KAFKA_OFFSET_INVALID where none).  @return 0, or an error with a reason. */
+int fo__group_committed(const fo_conf_t *c, const char *site, const char *group,
+                        rd_kafka_topic_partition_list_t *parts, int timeout_ms, char *errbuf,
+                        size_t errlen);
+
+/* --- the mirror's API (fo_mirror.c) --------------------------------------- */
+
+typedef struct fo_part_lag {
+    char topic[256];
+    char remote_topic[256];
+    int partition;
+    int64_t log_end;    /* the source's log end, as the mirror last saw it */
+    int64_t replicated; /* source offset up to which records are copied (exclusive) */
+    int64_t lag_records;
+    double lag_seconds;
+} fo_part_lag_t;
+
+typedef struct fo_lag {
+    int64_t time_ms; /* the mirror's wall clock when it answered */
+    fo_part_lag_t *v;
+    size_t n;
+    int64_t total_records;
+} fo_lag_t;
+
+/** GET @p url/v1/lag for flow @p flow.  @param out caller-owned (fo__lag_free()).
+ *  @return 0, XDC_EREMOTE (unreachable, bad answer), XDC_ENOTFOUND (no such flow). */
+int fo__mirror_lag(const char *url, const char *flow, fo_lag_t *out, char *errbuf, size_t errlen);
+
+void fo__lag_free(fo_lag_t *l);
+
+/** When the checkpoint thread of @p flow last read the groups (the
+ *  mirror's wall ms; 0 never), and which partitions of @p groups (empty:
+ *  all) have no checkpoint of their current commit yet.
+ *  @param pending out: [{group, topic, partition, reason}], new reference.
+ *  @return 0, XDC_EREMOTE, XDC_ENOTFOUND (no checkpoints for the flow). */
+int fo__mirror_checkpoint_run(const char *url, const char *flow, const conf_list_t *groups,
+                              int64_t *last_run_ms, json_t **pending, char *errbuf, size_t errlen);
 
 #endif

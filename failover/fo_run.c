@@ -1,33 +1,209 @@
-/* The failover daemon's runtime: its HTTP API and its loop. */
+/* The failover daemon: its HTTP API, and the thread a switch runs in. */
 #include "failover/fo_int.h"
 
 #include "common/err.h"
+#include "common/json.h"
+#include "common/log.h"
 #include "common/svc.h"
 #include "common/util.h"
 
 #include <stdlib.h>
 #include <string.h>
 
+typedef struct fo_daemon {
+    fo_t *fo;
+    pthread_mutex_t lock;
+    pthread_t worker;
+    int worker_started; /* under lock: join before the next one */
+    fo_switch_req_t req;
+    char kind[16];
+} fo_daemon_t;
+
+static fo_daemon_t *daemon_of(void *opaque)
+{
+    return svc_opaque(opaque);
+}
+
+static void *worker_main(void *arg)
+{
+    fo_daemon_t *d = arg;
+    json_t *report = NULL;
+    fo_switch(d->fo, &d->req, &report);
+    json_decref(report);
+    return NULL;
+}
+
+static void error_body(http_response_t *resp, int status, const char *msg)
+{
+    resp->status = status;
+    resp->body = xjson_error_body(msg);
+}
+
+/* Start a switch in the worker thread and answer 202 with its report id;
+ * the client follows it at GET /v1/reports/<id>. */
+static int start_switch(fo_daemon_t *d, const char *kind, const http_request_t *req,
+                        http_response_t *resp)
+{
+    json_t *body = NULL;
+    char why[512];
+    const char *mode = "planned";
+    bool dry_run = false;
+    if (req->body_len && xjson_parse_object(req->body, req->body_len, &body, why, sizeof(why)) < 0)
+        return error_body(resp, 400, why), 0;
+    if (body && (xjson_get_string_opt(body, "mode", "planned", &mode, why, sizeof(why)) < 0 ||
+                 xjson_get_bool_opt(body, "dry_run", false, &dry_run, why, sizeof(why)) < 0)) {
+        json_decref(body);
+        return error_body(resp, 400, why), 0;
+    }
+    int planned = strcmp(mode, "planned") == 0;
+    if (!planned && strcmp(mode, "unplanned") != 0) {
+        json_decref(body);
+        return error_body(resp, 400, "mode: expected \"planned\" or \"unplanned\""), 0;
+    }
+    json_decref(body);
+    pthread_mutex_lock(&d->lock);
+    pthread_mutex_lock(&d->fo->lock);
+    int busy = d->fo->busy;
+    pthread_mutex_unlock(&d->fo->lock);
+    if (busy) {
+        pthread_mutex_unlock(&d->lock);
+        return error_body(resp, 409, "a switch is running: see GET /v1/reports"), 0;
+    }
+    if (d->worker_started)
+        pthread_join(d->worker, NULL);
+    snprintf(d->kind, sizeof(d->kind), "%s", kind);
+    d->req = (fo_switch_req_t){.kind = d->kind, .planned = planned, .dry_run = dry_run};
+    d->worker_started = pthread_create(&d->worker, NULL, worker_main, d) == 0;
+    pthread_mutex_unlock(&d->lock);
+    if (!d->worker_started)
+        return error_body(resp, 500, "cannot start the switch's thread"), 0;
+    /* The report exists once the worker has claimed the controller. */
+    json_t *cur = NULL;
+    for (int i = 0; i < 500 && !cur; i++) {
+        pthread_mutex_lock(&d->fo->lock);
+        cur = d->fo->current ? json_incref(json_object_get(d->fo->current, "id")) : NULL;
+        pthread_mutex_unlock(&d->fo->lock);
+        if (!cur) {
+            struct timespec ts = {0, 2000000};
+            nanosleep(&ts, NULL);
+        }
+    }
+    resp->status = 202;
+    resp->body = json_pack("{s:o, s:s}", "id", cur ? cur : json_null(), "kind", kind);
+    return 0;
+}
+
+static int on_failover(const http_request_t *req, http_response_t *resp, void *opaque)
+{
+    return start_switch(daemon_of(opaque), "failover", req, resp);
+}
+
+static int on_failback(const http_request_t *req, http_response_t *resp, void *opaque)
+{
+    return start_switch(daemon_of(opaque), "failback", req, resp);
+}
+
+static int on_reports(const http_request_t *req, http_response_t *resp, void *opaque)
+{
+    (void)req;
+    resp->body = json_pack("{s:o}", "reports", fo_report_list(daemon_of(opaque)->fo));
+    return 0;
+}
+
+static int on_report(const http_request_t *req, http_response_t *resp, void *opaque)
+{
+    const char *id = req->path + strlen("/v1/reports/");
+    json_t *r = fo_report_get(daemon_of(opaque)->fo, id);
+    if (!r)
+        return error_body(resp, 404, "no such report"), 0;
+    resp->body = r;
+    return 0;
+}
+
+static int on_health(const http_request_t *req, http_response_t *resp, void *opaque)
+{
+    (void)req;
+    (void)opaque;
+    resp->body = json_pack("{s:s}", "status", "ok");
+    return 0;
+}
+
+static const http_route_t routes[] = {
+    {"POST", "/v1/failover", on_failover}, {"POST", "/v1/failback", on_failback},
+    {"GET", "/v1/reports", on_reports},    {"GET", "/v1/reports/*", on_report},
+    {"GET", "/health", on_health},
+};
+
+/* GET /v1/status: which site the name points at, per DNS server. */
+static void add_status(json_t *status, void *opaque)
+{
+    fo_daemon_t *d = opaque;
+    const fo_conf_t *c = d->fo->conf;
+    json_t *servers = json_array();
+    const char *active = NULL;
+    for (int i = 0; i < fo_dns_server_count(d->fo->dns); i++) {
+        conf_list_t now;
+        char why[512];
+        json_t *o = json_pack("{s:s}", "server", fo_dns_server(d->fo->dns, i));
+        if (fo_dns_lookup(d->fo->dns, i, &now, why, sizeof(why)) == 0) {
+            const char *site = fo__addrs_equal(&now, &c->primary_addresses) ? "primary"
+                               : fo__addrs_equal(&now, &c->dr_addresses)    ? "dr"
+                                                                            : "unknown";
+            active = !active || !strcmp(active, site) ? site : "inconsistent";
+            json_object_set_new(o, "answer", fo__list_json(&now));
+            conf_list_free(&now);
+        } else {
+            json_object_set_new(o, "error", json_string(why));
+        }
+        json_array_append_new(servers, o);
+    }
+    json_object_set_new(status, "active", active ? json_string(active) : json_null());
+    json_object_set_new(status, "dns", servers);
+    pthread_mutex_lock(&d->fo->lock);
+    json_object_set_new(status, "running",
+                        d->fo->current ? json_incref(json_object_get(d->fo->current, "id"))
+                                       : json_null());
+    pthread_mutex_unlock(&d->fo->lock);
+}
+
 int fo_run(const fo_conf_t *conf, char *errbuf, size_t errlen)
 {
     conf_listener_t l;
-    char why[256], *token;
+    char why[256], *token = NULL;
     if (conf_listener_parse(conf->http_listeners, &l, why, sizeof(why)) < 0) {
         xdc_errbuf(errbuf, errlen, "http.listeners: %s", why);
         return XDC_ECONF;
     }
     /* The token lives in its own file so the main configuration can be
      * shared without the secret. */
-    token = NULL;
     if (*conf->http_token_file &&
         fo__read_secret("http.token.file", conf->http_token_file, &token, errbuf, errlen) < 0)
         return XDC_ECONF;
-    svc_conf_t sc = {.name = "failover", .host = l.host, .port = l.port, .token = token};
+    fo_daemon_t d = {0};
+    d.fo = fo_new(conf, errbuf, errlen);
+    if (!d.fo) {
+        free(token);
+        return XDC_ECONF;
+    }
+    pthread_mutex_init(&d.lock, NULL);
+    svc_conf_t sc = {.name = "failover",
+                     .host = l.host,
+                     .port = l.port,
+                     .token = token,
+                     .token_writes_only = true,
+                     .routes = routes,
+                     .nroutes = sizeof(routes) / sizeof(routes[0]),
+                     .opaque = &d,
+                     .status_cb = add_status};
     svc_t *s = svc_new(&sc, errbuf, errlen);
     free(token);
-    if (!s)
-        return XDC_ECONF;
-    int rc = svc_run(s);
+    int rc = s ? svc_run(s) : XDC_ECONF;
+    /* A switch under way finishes: stopping half-way would leave the sites
+     * in a state no report describes. */
+    if (d.worker_started)
+        pthread_join(d.worker, NULL);
     svc_free(s);
+    fo_free(d.fo);
+    pthread_mutex_destroy(&d.lock);
     return rc;
 }

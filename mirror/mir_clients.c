@@ -42,12 +42,7 @@ rd_kafka_t *mir__client_new(const mir_cluster_t *c, rd_kafka_type_t type, const 
     if (!conf)
         conf = rd_kafka_conf_new();
     char why[512];
-    /* Fenced xdc-brokers keep serving this client.id (fence.exempt.client.ids),
-     * so a failback can copy data into a site clients must not write to. */
-    const char *const id[] = {"client.id", "xdc-mirror", NULL};
-    int rc = set_pairs(conf, id, why, sizeof(why));
-    if (!rc)
-        rc = set_pairs(conf, defaults, why, sizeof(why));
+    int rc = set_pairs(conf, defaults, why, sizeof(why));
     if (!rc)
         rc = set_props(conf, &c->common, why, sizeof(why));
     if (!rc)
@@ -57,7 +52,12 @@ rd_kafka_t *mir__client_new(const mir_cluster_t *c, rd_kafka_type_t type, const 
     if (!rc && rd_kafka_conf_set(conf, "bootstrap.servers", c->bootstrap_servers, why,
                                  sizeof(why)) != RD_KAFKA_CONF_OK)
         rc = XDC_ECONF;
-    if (!rc && log_rdkafka_setup(conf, name, NULL) < 0) {
+    /* The client.id: fenced xdc-brokers keep serving "xdc-mirror*"
+     * (fence.exempt.client.ids), so a failback can copy data into a site
+     * clients must not write to. */
+    char id[128];
+    snprintf(id, sizeof(id), "xdc-mirror.%s", name);
+    if (!rc && log_rdkafka_setup(conf, id, NULL) < 0) {
         xdc_errbuf(why, sizeof(why), "cannot route librdkafka's logs");
         rc = XDC_ECONF;
     }

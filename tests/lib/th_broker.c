@@ -16,10 +16,10 @@ static int spawn(th_broker_t *b)
     char listeners[128], logdirs[600], log[600];
     const char *argv[64];
     int n = 0;
-    snprintf(listeners, sizeof(listeners), "listeners=PLAINTEXT://127.0.0.1:%d", b->port);
+    snprintf(listeners, sizeof(listeners), "listeners=PLAINTEXT://%s:%d", b->host, b->port);
     snprintf(logdirs, sizeof(logdirs), "log.dirs=%s/data", b->dir);
     snprintf(log, sizeof(log), "%s/broker.log", b->dir);
-    snprintf(b->bootstrap, sizeof(b->bootstrap), "127.0.0.1:%d", b->port);
+    snprintf(b->bootstrap, sizeof(b->bootstrap), "%s:%d", b->host, b->port);
     argv[n++] = th_bin("xdc-broker");
     argv[n++] = "--override";
     argv[n++] = listeners;
@@ -36,7 +36,7 @@ static int spawn(th_broker_t *b)
     b->proc = th_spawn(argv, log);
     if (!b->proc)
         fail_msg("cannot start xdc-broker");
-    for (int waited = 0; th_wait_tcp("127.0.0.1", b->port, 50) != 0; waited += 50) {
+    for (int waited = 0; th_wait_tcp(b->host, b->port, 50) != 0; waited += 50) {
         if (!th_proc_running(b->proc))
             return 0;
         if (waited > th_ms(15000))
@@ -45,12 +45,32 @@ static int spawn(th_broker_t *b)
     return 1;
 }
 
-void th_broker_start(th_broker_t *b, const char *dir, const char *const *overrides)
+static void init(th_broker_t *b, const char *dir, const char *host, const char *const *overrides)
 {
     memset(b, 0, sizeof(*b));
     snprintf(b->dir, sizeof(b->dir), "%s", dir);
+    snprintf(b->host, sizeof(b->host), "%s", host);
     for (int i = 0; overrides && overrides[i] && i < 16; i++)
         b->overrides[b->noverrides++] = overrides[i];
+}
+
+int th_broker_start_at(th_broker_t *b, const char *dir, const char *host, int port,
+                       const char *const *overrides)
+{
+    init(b, dir, host, overrides);
+    b->port = port;
+    if (spawn(b))
+        return 1;
+    if (!strcasestr(th_proc_output(b->proc), "in use"))
+        fail_msg("xdc-broker exited early: %s", th_proc_output(b->proc));
+    th_proc_free(b->proc);
+    b->proc = NULL;
+    return 0;
+}
+
+void th_broker_start(th_broker_t *b, const char *dir, const char *const *overrides)
+{
+    init(b, dir, "127.0.0.1", overrides);
     for (int attempt = 0; attempt < 3; attempt++) {
         b->port = th_free_port();
         if (spawn(b))

@@ -8,8 +8,9 @@
 
 typedef struct th_broker {
     th_proc_t *proc; /* NULL while stopped */
+    char host[64];   /* the loopback address it listens on, 127.0.0.1 by default */
     int port;
-    char bootstrap[64]; /* "127.0.0.1:<port>" */
+    char bootstrap[96]; /* "<host>:<port>" */
     char dir[512];      /* holds data/ and broker.log */
     const char *overrides[16];
     int noverrides;
@@ -19,6 +20,13 @@ typedef struct th_broker {
  *  @p overrides (NULL-terminated, may be NULL). Retries when another
  *  process takes the port first. Fails the test when it cannot start. */
 void th_broker_start(th_broker_t *b, const char *dir, const char *const *overrides);
+
+/** th_broker_start() on @p host (a loopback address such as 127.0.0.2) and
+ *  @p port. @return 1 when it listens, 0 when the port was taken (the
+ *  broker is then stopped and @p b can start again); fails the test on any
+ *  other failure. */
+int th_broker_start_at(th_broker_t *b, const char *dir, const char *host, int port,
+                       const char *const *overrides);
 
 /** Stop with @p sig (SIGTERM: clean; SIGKILL: crash). @return exit status. */
 int th_broker_stop(th_broker_t *b, int sig);

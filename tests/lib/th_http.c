@@ -15,7 +15,8 @@
 #include <stdlib.h>
 #include <string.h>
 
-int th_http_get(int port, const char *path, int *status, char **body)
+int th_http_request(const char *method, int port, const char *path, const char *token,
+                    const char *req_body, int *status, char **body)
 {
     char url[2048], err[512];
     httpc_response_t r;
@@ -25,12 +26,17 @@ int th_http_get(int port, const char *path, int *status, char **body)
     *status = 0;
     if ((size_t)snprintf(url, sizeof(url), "http://127.0.0.1:%d%s", port, path) >= sizeof(url))
         return -ENAMETOOLONG;
-    rc = httpc_request("GET", url, NULL, NULL, th_ms(10000), &r, err, sizeof(err));
+    rc = httpc_request(method, url, token, req_body, th_ms(10000), &r, err, sizeof(err));
     if (rc < 0)
         return rc == XDC_EMALFORMED ? -EPROTO : rc;
     *status = r.status;
     *body = r.body;
     return 0;
+}
+
+int th_http_get(int port, const char *path, int *status, char **body)
+{
+    return th_http_request("GET", port, path, NULL, NULL, status, body);
 }
 
 json_t *th_http_get_json(int port, const char *path)

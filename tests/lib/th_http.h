@@ -18,6 +18,11 @@
  *  of common/httpc.h (see xdc_strerror()). */
 int th_http_get(int port, const char *path, int *status, char **body);
 
+/** th_http_get() with any @p method, a bearer @p token (NULL: none) and a
+ *  JSON @p req_body (NULL: none). */
+int th_http_request(const char *method, int port, const char *path, const char *token,
+                    const char *req_body, int *status, char **body);
+
 /** th_http_get() and parse the body as JSON. Fails the test on any error, a
  *  status other than 200, or a body that is not JSON.
  *  @return caller-owned (json_decref()). */

@@ -1,0 +1,576 @@
+/* Planned failover and failback under load, end to end: two xdc-brokers
+ * on the same port at 127.0.0.2 (primary) and 127.0.0.3 (dr), two Knot DNS
+ * servers serving the bootstrap name with TTL 1 s, an xdc-mirror running
+ * both flows with IdentityReplicationPolicy (topic "orders" on both
+ * sites) and checkpoints, and xdc-failover driving the switches through
+ * its HTTP API.
+ *
+ * While a producer writes keyed records and a consumer group processes
+ * them (committing after each batch), POST /v1/failover runs. Then:
+ *  - every DNS server answers the DR address (dig);
+ *  - the report says completed, RPO 0 records per partition (the log ends
+ *    read on the fenced primary are what the mirror copied), an RTO of at
+ *    most 10 s, TTL 1, and every phase timed;
+ *  - every record the producer had acknowledged is on DR;
+ *  - the group resumes on DR from the applied offsets: every record of the
+ *    copy is processed exactly once over both sites.
+ * Then the application runs on DR, and POST /v1/failback brings it back to
+ * the primary with the same checks.
+ * A record changed behind the controller's back, or a wrong TSIG secret,
+ * stops the failover in its preflight: nothing is fenced, the record stays. */
+#include <stdarg.h>
+#include <stddef.h>
+#include <setjmp.h>
+#include <stdint.h>
+#include <cmocka.h>
+
+#include "common/util.h"
+#include "tests/lib/th_broker.h"
+#include "tests/lib/th_http.h"
+#include "tests/lib/th_kafka.h"
+#include "tests/lib/th_knot.h"
+#include "tests/lib/th_mcheck.h"
+#include "tests/lib/th_mirror.h"
+
+#include <librdkafka/rdkafka.h>
+#include <pthread.h>
+#include <signal.h>
+#include <stdatomic.h>
+#include <stdbool.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <time.h>
+
+#define TOPIC      "orders"
+#define NPART      4
+#define MAXSEQ     200000
+#define GROUP      "billing"
+#define PRIMARY_IP "127.0.0.2"
+#define DR_IP      "127.0.0.3"
+
+typedef struct site_pair {
+    th_broker_t primary, dr;
+    int port; /* both listen on it: the name's port */
+} site_pair_t;
+
+static site_pair_t g_sites;
+static th_knot_t g_knot[2];
+static th_mirror_t g_mirror;
+static th_proc_t *g_fo;
+static int g_fo_port;
+static const char *g_dir;
+
+/* --- the application: a producer and a committing consumer ------------------ */
+
+typedef struct app {
+    atomic_bool stop;
+    pthread_t producer, consumer;
+    atomic_long produced;
+    uint8_t acked[MAXSEQ];     /* by the producer's delivery reports */
+    uint8_t processed[MAXSEQ]; /* by the consumer, counted once its commit succeeded */
+    atomic_long processed_count;
+    int resumed; /* the group has offsets: no reset allowed */
+    char bootstrap[96];
+    char error[256];
+} app_t;
+
+static app_t *g_app;
+
+static void sleep_ms(int ms)
+{
+    struct timespec ts = {ms / 1000, (long)(ms % 1000) * 1000000L};
+    nanosleep(&ts, NULL);
+}
+
+static long seq_of(const void *value, size_t len)
+{
+    char buf[32];
+    if (len == 0 || len >= sizeof(buf))
+        return -1;
+    memcpy(buf, value, len);
+    buf[len] = '\0';
+    long seq = -1;
+    return sscanf(buf, "v-%ld", &seq) == 1 && seq >= 0 && seq < MAXSEQ ? seq : -1;
+}
+
+static void on_delivery(rd_kafka_t *rk, const rd_kafka_message_t *m, void *opaque)
+{
+    (void)rk;
+    app_t *a = opaque;
+    long seq = seq_of(m->payload, m->len);
+    if (!m->err && seq >= 0)
+        a->acked[seq] = 1;
+}
+
+static rd_kafka_t *client(rd_kafka_type_t type, const char *bootstrap, const char *const *kv,
+                          app_t *a)
+{
+    char why[512];
+    rd_kafka_conf_t *c = rd_kafka_conf_new();
+    rd_kafka_conf_set(c, "bootstrap.servers", bootstrap, why, sizeof(why));
+    rd_kafka_conf_set(c, "log_level", "2", why, sizeof(why));
+    for (int i = 0; kv && kv[i]; i += 2)
+        if (rd_kafka_conf_set(c, kv[i], kv[i + 1], why, sizeof(why)) != RD_KAFKA_CONF_OK)
+            return NULL;
+    if (type == RD_KAFKA_PRODUCER)
+        rd_kafka_conf_set_dr_msg_cb(c, on_delivery);
+    rd_kafka_conf_set_opaque(c, a);
+    rd_kafka_t *rk = rd_kafka_new(type, c, why, sizeof(why));
+    if (!rk)
+        rd_kafka_conf_destroy(c);
+    return rk;
+}
+
+static void *producer_main(void *arg)
+{
+    app_t *a = arg;
+    const char *const kv[] = {"enable.idempotence", "true", "linger.ms", "5", NULL};
+    rd_kafka_t *rk = client(RD_KAFKA_PRODUCER, a->bootstrap, kv, a);
+    if (!rk) {
+        snprintf(a->error, sizeof(a->error), "producer");
+        return NULL;
+    }
+    while (!atomic_load(&a->stop) && atomic_load(&a->produced) < MAXSEQ) {
+        long seq = atomic_load(&a->produced);
+        char key[32], val[32];
+        int kl = snprintf(key, sizeof(key), "k-%ld", seq);
+        int vl = snprintf(val, sizeof(val), "v-%ld", seq);
+        if (rd_kafka_producev(rk, RD_KAFKA_V_TOPIC(TOPIC),
+                              RD_KAFKA_V_PARTITION((int32_t)(seq % NPART)),
+                              RD_KAFKA_V_KEY(key, (size_t)kl), RD_KAFKA_V_VALUE(val, (size_t)vl),
+                              RD_KAFKA_V_MSGFLAGS(RD_KAFKA_MSG_F_COPY), RD_KAFKA_V_END) == 0)
+            atomic_fetch_add(&a->produced, 1);
+        rd_kafka_poll(rk, 0);
+        if (seq % 10 == 0)
+            sleep_ms(5);
+    }
+    /* Whatever the fenced primary did not acknowledge is given up: only
+     * acknowledged records count. */
+    rd_kafka_purge(rk, RD_KAFKA_PURGE_F_QUEUE | RD_KAFKA_PURGE_F_INFLIGHT);
+    rd_kafka_flush(rk, 1000);
+    rd_kafka_destroy(rk);
+    return NULL;
+}
+
+/* Commit what was polled; @return 1 when the group coordinator confirmed. */
+static int commit_sync(rd_kafka_t *rk)
+{
+    rd_kafka_queue_t *q = rd_kafka_queue_new(rk);
+    rd_kafka_commit_queue(rk, NULL, q, NULL, NULL);
+    rd_kafka_event_t *ev = rd_kafka_queue_poll(q, th_ms(3000));
+    int ok =
+        ev && rd_kafka_event_type(ev) == RD_KAFKA_EVENT_OFFSET_COMMIT && !rd_kafka_event_error(ev);
+    if (ok) {
+        const rd_kafka_topic_partition_list_t *l = rd_kafka_event_topic_partition_list(ev);
+        for (int i = 0; l && i < l->cnt; i++)
+            ok &= !l->elems[i].err;
+    }
+    if (ev)
+        rd_kafka_event_destroy(ev);
+    rd_kafka_queue_destroy(q);
+    return ok;
+}
+
+/* Processes batches and commits each; a batch whose commit fails (the
+ * primary was fenced) is not counted: the group will read it again from
+ * its committed offsets, which is at-least-once and the contract. */
+static void consume(app_t *a, const char *bootstrap, const char *topic)
+{
+    const char *const kv[] = {"group.id", GROUP, "enable.auto.commit", "false", "auto.offset.reset",
+                              "error",    NULL};
+    const char *const kv_first[] = {
+        "group.id", GROUP, "enable.auto.commit", "false", "auto.offset.reset", "earliest", NULL};
+    /* On the primary the group starts fresh; on DR it must resume from the
+     * applied offsets, so no reset policy may hide a missing one. */
+    rd_kafka_t *rk = client(RD_KAFKA_CONSUMER, bootstrap, strcmp(topic, TOPIC) ? kv : kv_first, a);
+    rd_kafka_poll_set_consumer(rk);
+    rd_kafka_topic_partition_list_t *l = rd_kafka_topic_partition_list_new(1);
+    rd_kafka_topic_partition_list_add(l, topic, RD_KAFKA_PARTITION_UA);
+    rd_kafka_subscribe(rk, l);
+    rd_kafka_topic_partition_list_destroy(l);
+    long batch[512];
+    int fenced = 0;
+    while (!atomic_load(&a->stop) && !fenced) {
+        int n = 0;
+        for (rd_kafka_message_t *m; n < 512 && (m = rd_kafka_consumer_poll(rk, 50));) {
+            if (m->err == RD_KAFKA_RESP_ERR__AUTO_OFFSET_RESET)
+                snprintf(a->error, sizeof(a->error), "%s: no committed offset: %s", topic,
+                         rd_kafka_message_errstr(m));
+            long seq = m->err ? -1 : seq_of(m->payload, m->len);
+            if (seq >= 0)
+                batch[n++] = seq;
+            rd_kafka_message_destroy(m);
+        }
+        if (n == 0)
+            continue;
+        if (!commit_sync(rk)) {
+            fenced = 1;
+            break;
+        }
+        for (int i = 0; i < n; i++)
+            a->processed[batch[i]]++;
+        atomic_fetch_add(&a->processed_count, n);
+    }
+    /* Leave the group when the site still serves us, so the next member
+     * need not wait for this one's session to time out. */
+    if (fenced)
+        rd_kafka_destroy_flags(rk, RD_KAFKA_DESTROY_F_NO_CONSUMER_CLOSE);
+    else
+        rd_kafka_consumer_close(rk), rd_kafka_destroy(rk);
+}
+
+static void *consumer_main(void *arg)
+{
+    app_t *a = arg;
+    consume(a, a->bootstrap, TOPIC);
+    return NULL;
+}
+
+/* --- setup ------------------------------------------------------------------ */
+
+/* Both sites on one port, at two loopback addresses: the name's port. */
+static void sites_start(site_pair_t *s, const char *dir)
+{
+    char d1[600], d2[600];
+    snprintf(d1, sizeof(d1), "%s/primary", dir);
+    snprintf(d2, sizeof(d2), "%s/dr", dir);
+    mkdir(d1, 0700);
+    mkdir(d2, 0700);
+    for (int attempt = 0; attempt < 5; attempt++) {
+        s->port = th_free_port();
+        if (!th_broker_start_at(&s->primary, d1, PRIMARY_IP, s->port, NULL))
+            continue;
+        if (th_broker_start_at(&s->dr, d2, DR_IP, s->port, NULL))
+            return;
+        th_broker_stop(&s->primary, SIGTERM);
+    }
+    fail_msg("no port free on both %s and %s", PRIMARY_IP, DR_IP);
+}
+
+#define IDENTITY                                                                                   \
+    "replication.policy.class = org.apache.kafka.connect.mirror.IdentityReplicationPolicy\n"
+
+/* @p extra: more lines for failover.properties (later keys win). */
+static void controller_start(const char *extra)
+{
+    char conf[4096], path[600], log[600], servers[200];
+    g_fo_port = th_free_port();
+    snprintf(servers, sizeof(servers), "%s,%s", g_knot[0].server, g_knot[1].server);
+    snprintf(conf, sizeof(conf),
+             IDENTITY "primary.bootstrap.servers=%s\n"
+                      "dr.bootstrap.servers=%s\n"
+                      "mirror.url=http://127.0.0.1:%d\n"
+                      "http.listeners=http://127.0.0.1:%d\n"
+                      "dns.name=" TH_KNOT_NAME "\n"
+                      "dns.zone=" TH_KNOT_ZONE "\n"
+                      "dns.servers=%s\n"
+                      "dns.ttl.seconds=1\n"
+                      "dns.tsig.key.name=" TH_KNOT_KEY_NAME "\n"
+                      "dns.tsig.secret.file=%s\n"
+                      "primary.dns.addresses=" PRIMARY_IP "\n"
+                      "dr.dns.addresses=" DR_IP "\n"
+                      "dns.bootstrap.port=%d\n"
+                      "report.dir=%s/reports\n"
+                      "failover.checkpoint.timeout.ms=30000\n"
+                      "%s",
+             g_sites.primary.bootstrap, g_sites.dr.bootstrap, g_mirror.http_port, g_fo_port,
+             servers, g_knot[0].secret_file, g_sites.port, g_dir, extra ? extra : "");
+    snprintf(path, sizeof(path), "%s/failover.properties", g_dir);
+    snprintf(log, sizeof(log), "%s/failover.log", g_dir);
+    th_write_file(path, conf);
+    const char *argv[] = {th_bin("xdc-failover"), path, NULL};
+    g_fo = th_spawn(argv, log);
+    if (!g_fo || th_wait_tcp("127.0.0.1", g_fo_port, th_ms(15000)) != 0)
+        fail_msg("xdc-failover did not start: %s", g_fo ? th_proc_output(g_fo) : "spawn");
+}
+
+static int setup(void **state)
+{
+    (void)state;
+    g_dir = th_tmpdir();
+    sites_start(&g_sites, g_dir);
+    th_kafka_create_topic(g_sites.primary.bootstrap, TOPIC, NPART, NULL);
+    th_knot_start(&g_knot[0], g_dir, PRIMARY_IP, 1);
+    th_knot_start(&g_knot[1], g_dir, PRIMARY_IP, 1);
+    th_pair_t pair = {g_sites.primary.bootstrap, g_sites.dr.bootstrap};
+    th_mirror_start(&g_mirror, g_dir,
+                    th_mc_conf(&pair, IDENTITY "dr->primary.enabled = true\n"
+                                               "dr.consumer.session.timeout.ms = 6000\n"
+                                               "emit.checkpoints.interval.seconds = 1\n"
+                                               "refresh.groups.interval.seconds = 1\n"));
+    controller_start(NULL);
+    g_app = xcalloc(1, sizeof(*g_app));
+    snprintf(g_app->bootstrap, sizeof(g_app->bootstrap), "%s", g_sites.primary.bootstrap);
+    return 0;
+}
+
+static int teardown(void **state)
+{
+    if (g_app) {
+        atomic_store(&g_app->stop, true);
+        free(g_app);
+        g_app = NULL;
+    }
+    return th_teardown(state);
+}
+
+/* --- the test ---------------------------------------------------------------- */
+
+static json_t *wait_report(const char *id)
+{
+    char path[256];
+    snprintf(path, sizeof(path), "/v1/reports/%s", id);
+    for (int i = 0; i < th_ms(120000) / 200; i++) {
+        json_t *r = th_http_get_json(g_fo_port, path);
+        const char *outcome = json_string_value(json_object_get(r, "outcome"));
+        if (outcome && strcmp(outcome, "running") != 0)
+            return r;
+        json_decref(r);
+        sleep_ms(200);
+    }
+    fail_msg("the failover did not finish: %s", th_proc_output(g_fo));
+    return NULL;
+}
+
+static json_t *run_switch(const char *path, const char *body)
+{
+    int status;
+    char *resp = NULL;
+    int rc = th_http_request("POST", g_fo_port, path, NULL, body, &status, &resp);
+    TH_CHECK(rc == 0 && status == 202, "POST %s: rc %d status %d: %s", path, rc, status,
+             resp ? resp : "");
+    json_t *j = json_loads(resp, 0, NULL);
+    free(resp);
+    const char *id = json_string_value(json_object_get(j, "id"));
+    TH_CHECK(id, "no report id");
+    json_t *r = wait_report(id);
+    json_decref(j);
+    return r;
+}
+
+static void expect_report(json_t *r)
+{
+    char *text = json_dumps(r, JSON_INDENT(1));
+    const char *outcome = json_string_value(json_object_get(r, "outcome"));
+    TH_CHECK(outcome && !strcmp(outcome, "completed"), "outcome %s: %s", outcome, text);
+    json_int_t rto = json_integer_value(json_object_get(r, "rto_ms"));
+    TH_CHECK(rto > 0 && rto <= 10000, "RTO %lld ms: %s", (long long)rto, text);
+    assert_int_equal(json_integer_value(json_object_get(r, "dns_ttl_s")), 1);
+    json_t *rpo = json_object_get(r, "rpo"), *p;
+    TH_CHECK(json_integer_value(json_object_get(rpo, "records")) == 0, "RPO: %s", text);
+    size_t i, nparts = 0;
+    json_array_foreach(json_object_get(rpo, "partitions"), i, p)
+    {
+        TH_CHECK(json_integer_value(json_object_get(p, "records")) == 0 &&
+                     json_integer_value(json_object_get(p, "log_end_offset")) <=
+                         json_integer_value(json_object_get(p, "replicated_up_to")),
+                 "partition %zu not drained: %s", i, text);
+        nparts++;
+    }
+    TH_CHECK(nparts >= NPART, "RPO lists %zu partitions: %s", nparts, text);
+    static const char *const stamps[] = {"t0",      "decide", "fence",  "drain",
+                                         "offsets", "dns",    "verify", "first_canary"};
+    for (size_t k = 0; k < sizeof(stamps) / sizeof(stamps[0]); k++)
+        TH_CHECK(json_integer_value(json_object_get(json_object_get(r, "timestamps"), stamps[k])) >
+                     0,
+                 "no timestamp %s: %s", stamps[k], text);
+    json_t *v = json_object_get(r, "verification");
+    TH_CHECK(json_is_true(json_object_get(v, "dns_ok")) &&
+                 json_is_true(json_object_get(v, "cluster_id_ok")) &&
+                 json_is_true(json_object_get(v, "canary_ok")) &&
+                 json_is_true(json_object_get(v, "offsets_ok")),
+             "verification: %s", text);
+    free(text);
+}
+
+/* Every record on the site @p bootstrap was processed exactly once over
+ * both sites, and every acknowledged one is there. */
+static void expect_exactly_once(app_t *a, const char *bootstrap)
+{
+    th_recs_t dr = {0};
+    th_kafka_consume_all(bootstrap, TOPIC, &dr, th_ms(20000));
+    uint8_t *in_copy = xcalloc(MAXSEQ, 1);
+    for (size_t i = 0; i < dr.count; i++) {
+        long seq = seq_of(dr.v[i].value, dr.v[i].value_len);
+        if (seq >= 0)
+            in_copy[seq] = 1;
+    }
+    long missing = 0, twice = 0, unread = 0, acked = 0;
+    for (long s = 0; s < MAXSEQ; s++) {
+        acked += a->acked[s];
+        missing += a->acked[s] && !in_copy[s];
+        twice += a->processed[s] > 1;
+        unread += in_copy[s] && a->processed[s] == 0;
+    }
+    th_recs_free(&dr);
+    free(in_copy);
+    TH_CHECK(acked > 1000, "only %ld records acknowledged", acked);
+    TH_CHECK(!missing, "%ld acknowledged records are not on %s", missing, bootstrap);
+    TH_CHECK(!twice, "%ld records processed twice (read again after the switch)", twice);
+    TH_CHECK(!unread, "%ld records of the copy never processed", unread);
+}
+
+/* Until every record on the site @p bootstrap has been processed somewhere. */
+static void wait_all_processed(app_t *a, const char *bootstrap)
+{
+    th_recs_t dr = {0};
+    th_kafka_consume_all(bootstrap, TOPIC, &dr, th_ms(20000));
+    long left = 1;
+    for (int i = 0; i < th_ms(30000) / 100 && left; i++) {
+        left = 0;
+        for (size_t k = 0; k < dr.count; k++) {
+            long seq = seq_of(dr.v[k].value, dr.v[k].value_len);
+            left += seq >= 0 && !a->processed[seq];
+        }
+        if (left)
+            sleep_ms(100);
+    }
+    th_recs_free(&dr);
+    TH_CHECK(!left, "%ld records still unprocessed on %s: %s", left, bootstrap, a->error);
+}
+
+static void expect_dns(const char *want)
+{
+    for (int i = 0; i < 2; i++) {
+        char *now = th_dig(g_knot[i].server, TH_KNOT_NAME, "A");
+        TH_CHECK(!strcmp(now, want), "%s answers %s, want %s", g_knot[i].server, now, want);
+        free(now);
+    }
+}
+
+/* The application works on the site @p bootstrap until its group has
+ * processed 2000 more records. */
+static void app_start(app_t *a, const char *bootstrap)
+{
+    snprintf(a->bootstrap, sizeof(a->bootstrap), "%s", bootstrap);
+    atomic_store(&a->stop, false);
+    long start = atomic_load(&a->processed_count);
+    pthread_create(&a->producer, NULL, producer_main, a);
+    pthread_create(&a->consumer, NULL, consumer_main, a);
+    for (int i = 0; i < 300 && atomic_load(&a->processed_count) < start + 2000; i++)
+        sleep_ms(100);
+    TH_CHECK(atomic_load(&a->processed_count) >= start + 2000,
+             "the group does not get going on %s: %s", bootstrap, a->error);
+}
+
+static void app_stop(app_t *a)
+{
+    atomic_store(&a->stop, true);
+    pthread_join(a->producer, NULL);
+    pthread_join(a->consumer, NULL);
+    a->resumed = 1;
+}
+
+/* After a switch to @p bootstrap: the group resumes there by itself, from
+ * the applied offsets, and nothing is missing or read twice. */
+static void expect_resume(app_t *a, const char *bootstrap)
+{
+    snprintf(a->bootstrap, sizeof(a->bootstrap), "%s", bootstrap);
+    atomic_store(&a->stop, false);
+    pthread_create(&a->consumer, NULL, consumer_main, a);
+    wait_all_processed(a, bootstrap);
+    sleep_ms(1000); /* time to read anything twice */
+    atomic_store(&a->stop, true);
+    pthread_join(a->consumer, NULL);
+    TH_CHECK(!a->error[0], "%s", a->error);
+    expect_exactly_once(a, bootstrap);
+}
+
+static void test_planned_failover_and_failback(void **state)
+{
+    (void)state;
+    app_t *a = g_app;
+    app_start(a, g_sites.primary.bootstrap);
+
+    /* A dry run first: it changes nothing. */
+    json_t *r = run_switch("/v1/failover", "{\"mode\":\"planned\",\"dry_run\":true}");
+    assert_string_equal(json_string_value(json_object_get(r, "outcome")), "dry-run");
+    json_decref(r);
+    expect_dns(PRIMARY_IP);
+
+    r = run_switch("/v1/failover", "{\"mode\":\"planned\"}");
+    app_stop(a);
+    expect_report(r);
+    json_decref(r);
+    expect_dns(DR_IP);
+    expect_resume(a, g_sites.dr.bootstrap);
+
+    /* The application lives on DR for a while, then goes home. */
+    app_start(a, g_sites.dr.bootstrap);
+    r = run_switch("/v1/failback", "{}");
+    app_stop(a);
+    expect_report(r);
+    assert_string_equal(json_string_value(json_object_get(r, "from")), "dr");
+    json_decref(r);
+    expect_dns(PRIMARY_IP);
+    expect_resume(a, g_sites.primary.bootstrap);
+}
+
+/* A failover refused in its preflight: the report says why, nothing was
+ * fenced (the primary still takes writes) and the record is as it was. */
+static void expect_refused(const char *want_error, const char *want_answer2)
+{
+    json_t *r = run_switch("/v1/failover", "{\"mode\":\"planned\"}");
+    char *text = json_dumps(r, JSON_INDENT(1));
+    const char *outcome = json_string_value(json_object_get(r, "outcome"));
+    const char *error = json_string_value(json_object_get(r, "error"));
+    TH_CHECK(outcome && !strcmp(outcome, "failed") && error && strstr(error, want_error),
+             "want a failure naming '%s': %s", want_error, text);
+    TH_CHECK(json_array_size(json_object_get(r, "phases")) == 1, "phases after preflight: %s",
+             text);
+    free(text);
+    json_decref(r);
+    th_kafka_produce(g_sites.primary.bootstrap, TOPIC, NPART, 0, 10, "still-open");
+    char *a0 = th_dig(g_knot[0].server, TH_KNOT_NAME, "A");
+    char *a1 = th_dig(g_knot[1].server, TH_KNOT_NAME, "A");
+    TH_CHECK(!strcmp(a0, PRIMARY_IP) && !strcmp(a1, want_answer2), "answers %s and %s", a0, a1);
+    free(a0);
+    free(a1);
+}
+
+static void test_failover_refused(void **state)
+{
+    (void)state;
+    /* A wrong TSIG secret. */
+    char path[600], extra[700];
+    snprintf(path, sizeof(path), "%s/wrong.secret", g_dir);
+    th_write_file(path, "d3Jvbmctc2VjcmV0LXdyb25nLXNlY3JldC13cm9uZyE=\n");
+    th_proc_stop(g_fo, SIGTERM, th_ms(10000));
+    snprintf(extra, sizeof(extra), "dns.tsig.secret.file=%s\n", path);
+    controller_start(extra);
+    expect_refused("BADSIG", PRIMARY_IP);
+
+    /* Someone else moved the record on the second server. */
+    th_proc_stop(g_fo, SIGTERM, th_ms(10000));
+    controller_start(NULL);
+    char script[1024];
+    snprintf(script, sizeof(script),
+             "server 127.0.0.1 %s\nzone " TH_KNOT_ZONE ".\n"
+             "update delete " TH_KNOT_NAME ". A\n"
+             "update add " TH_KNOT_NAME ". 30 A 10.9.9.9\nsend\n",
+             strchr(g_knot[1].server, ':') + 1);
+    snprintf(path, sizeof(path), "%s/nsupdate.txt", g_dir);
+    th_write_file(path, script);
+    const char *argv[] = {"/usr/bin/nsupdate",
+                          "-v",
+                          "-y",
+                          "hmac-sha256:" TH_KNOT_KEY_NAME ":" TH_KNOT_KEY_SECRET,
+                          path,
+                          NULL};
+    int status;
+    assert_int_equal(th_run(argv, th_ms(10000), &status, NULL), 0);
+    assert_int_equal(status, 0);
+    expect_refused("changed behind the controller's back", "10.9.9.9");
+}
+
+int main(void)
+{
+    cmocka_set_test_filter(getenv("TEST_FILTER"));
+    const struct CMUnitTest tests[] = {
+        cmocka_unit_test_setup_teardown(test_planned_failover_and_failback, setup, teardown),
+        cmocka_unit_test_setup_teardown(test_failover_refused, setup, teardown),
+    };
+    return cmocka_run_group_tests_name("failover_planned", tests, NULL, NULL);
+}
