@@ -57,6 +57,13 @@ typedef struct fo_conf {
     char *canary_topic;
     int verify_timeout_ms;
     char *report_dir;
+    int health_interval_ms;
+    int health_probe_timeout_ms;
+    int health_failure_threshold;
+    int health_success_threshold;
+    int64_t health_hold_down_ms;
+    bool auto_enabled;
+    int64_t auto_max_rpo_ms;
     conf_log_t log;
     /* The two sites as MirrorMaker 2 clusters "primary" and "dr" with the
      * flows primary->dr and dr->primary: every key of the file that is not
@@ -93,10 +100,12 @@ fo_t *fo_new(const fo_conf_t *conf, char *errbuf, size_t errlen);
 void fo_free(fo_t *fo);
 
 typedef struct fo_switch_req {
-    const char *kind; /* "failover" (primary -> dr) or "failback" (dr -> primary) */
-    int planned;      /* 1: fence the old site and drain the mirror first (RPO 0) */
-    int dry_run;      /* check every step, change nothing */
-    int64_t t0_ms;    /* wall ms the incident or drill began (RTO's start); 0 = now */
+    const char *kind;  /* "failover" (primary -> dr) or "failback" (dr -> primary) */
+    int planned;       /* 1: fence the old site and drain the mirror first (RPO 0) */
+    int dry_run;       /* check every step, change nothing */
+    int64_t t0_ms;     /* wall ms the incident or drill began (RTO's start); 0 = now */
+    int64_t detect_ms; /* wall ms the outage was declared; 0 = none (operator's request) */
+    json_t *rpo;       /* unplanned: the estimate from the last lag sample; borrowed, may be NULL */
 } fo_switch_req_t;
 
 /** Move clients from one site to the other: fence, drain, checkpoints,
@@ -115,6 +124,48 @@ json_t *fo_report_get(fo_t *fo, const char *id);
 
 /** Summaries of every report in report.dir, oldest first.  @return new reference. */
 json_t *fo_report_list(fo_t *fo);
+
+/* --- health of the active site ------------------------------------------ */
+
+/* Whether the primary is down, from one verdict per health.interval.ms:
+ * an interval fails when a majority of its probes failed; the site is
+ * declared down after failure_threshold failed intervals in a row and up
+ * again after success_threshold good ones. A failure streak that ends
+ * before it counts (a flap), or a recovery, holds automatic failover down
+ * for hold_down_ms, so a flapping site never triggers one. Pure: the
+ * caller gives the time. */
+typedef struct fo_health_policy {
+    int failure_threshold;
+    int success_threshold;
+    int64_t hold_down_ms;
+} fo_health_policy_t;
+
+typedef struct fo_health {
+    fo_health_policy_t policy;
+    bool up;                      /* the verdict; a new monitor starts up */
+    int fail_streak;              /* failed intervals in a row */
+    int ok_streak;                /* good intervals in a row */
+    int64_t streak_start_ms;      /* the first failed interval of the streak: the outage's t0 */
+    int64_t down_ms;              /* when the verdict went down */
+    int64_t held_until_ms;        /* no automatic failover before */
+    int64_t streak_start_wall_ms; /* the caller's wall clock for the two above, for reports */
+    int64_t down_wall_ms;
+} fo_health_t;
+
+enum fo_health_event {
+    FO_HEALTH_SAME = 0, /* the verdict did not change */
+    FO_HEALTH_DOWN = 1, /* the site was just declared down */
+    FO_HEALTH_UP = 2,   /* the site was just declared up again */
+};
+
+void fo_health_init(fo_health_t *h, const fo_health_policy_t *policy);
+
+/** One interval: @p failed of @p total probes failed at @p now_ms.
+ *  @return enum fo_health_event. */
+int fo_health_observe(fo_health_t *h, int failed, int total, int64_t now_ms);
+
+/** @return true when the site is down and not held down at @p now_ms. */
+bool fo_health_may_fail_over(const fo_health_t *h, int64_t now_ms);
 
 /* --- DNS: the name clients bootstrap from ----------------------------- */
 

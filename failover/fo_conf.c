@@ -7,6 +7,7 @@
 #include <arpa/inet.h>
 #include <stdbool.h>
 #include <stddef.h>
+#include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -130,6 +131,25 @@ static const conf_item_t items[] = {
     {"report.dir", CONF_STRING, F(report_dir), 0, 0, "/var/lib/xdc/failover",
      "Where each failover's JSON report is written and the history kept.", NULL,
      CONF_F_NONEMPTY, NULL},
+    {"health.interval.ms", CONF_INT, F(health_interval_ms), 100, 3600000, "1000",
+     "How often the active site's brokers are probed (TCP connect, then ApiVersions), and the "
+     "mirror's lag sampled for the RPO estimate.", NULL, 0, NULL},
+    {"health.probe.timeout.ms", CONF_INT, F(health_probe_timeout_ms), 10, 3600000, "800",
+     "How long one probe may take; a slower broker counts as failed.", NULL, 0, NULL},
+    {"health.failure.threshold", CONF_INT, F(health_failure_threshold), 1, 1000, "3",
+     "Consecutive intervals in which a majority of the probes failed before the site is "
+     "declared down.", NULL, 0, NULL},
+    {"health.success.threshold", CONF_INT, F(health_success_threshold), 1, 1000, "3",
+     "Consecutive good intervals before a down site is declared up again.", NULL, 0, NULL},
+    {"health.hold.down.ms", CONF_LONG, F(health_hold_down_ms), 0, INT64_MAX, "30000",
+     "After a failure streak too short to count (a flap), or a recovery, no automatic "
+     "failover for this long: a flapping site never triggers one.", NULL, 0, NULL},
+    {"failover.auto.enabled", CONF_BOOL, F(auto_enabled), 0, 0, "false",
+     "Fail over on its own (unplanned) when the primary is declared down. Off by default: an "
+     "operator decides.", NULL, 0, NULL},
+    {"failover.auto.max.rpo.ms", CONF_LONG, F(auto_max_rpo_ms), 0, INT64_MAX, "30000",
+     "Guard rail: no automatic failover (it is reported as refused) when the mirror's last "
+     "measured lag, plus the time since that sample, exceeds this.", NULL, 0, NULL},
     CONF_LOG_ITEMS(fo_conf_t, log),
 };
 /* clang-format on */

@@ -30,6 +30,21 @@ void fo__report_publish(fo_t *fo, const json_t *report);
  *  the controller. */
 void fo__report_end(fo_t *fo, const json_t *report);
 
+/** Record a switch that was not started (an automatic failover the guard
+ *  rail refused) as a report with outcome "refused".  @param rpo borrowed. */
+void fo__report_refused(fo_t *fo, const char *kind, const char *why, json_t *rpo);
+
+/* The health monitor (fo_monitor.c): a thread per daemon. */
+typedef struct fo_monitor fo_monitor_t;
+
+/** @return the running monitor, or NULL when its thread cannot start. */
+fo_monitor_t *fo__monitor_start(fo_t *fo);
+
+void fo__monitor_stop(fo_monitor_t *m);
+
+/** The monitor's view for GET /v1/status.  @return new reference. */
+json_t *fo__monitor_status(fo_monitor_t *m);
+
 /* A DNS provider: how the name is switched. Looking a name up is the same
  * for every provider (fo_dns_lookup()). */
 typedef struct fo_dns_ops {
@@ -116,6 +131,10 @@ int fo__canary(const fo_conf_t *c, const char *site, const char *bootstrap, int 
 int fo__group_committed(const fo_conf_t *c, const char *site, const char *group,
                         rd_kafka_topic_partition_list_t *parts, int timeout_ms, char *errbuf,
                         size_t errlen);
+
+/** Probe one broker (host:port): TCP connect, then ApiVersions, both
+ *  within @p timeout_ms.  @return 0, or a negative code with @p why. */
+int fo__probe_broker(const char *hostport, int timeout_ms, char *why, size_t len);
 
 /* --- the mirror's API (fo_mirror.c) --------------------------------------- */
 

@@ -211,3 +211,17 @@ json_t *fo_report_list(fo_t *fo)
         fclose(f);
     return list;
 }
+
+void fo__report_refused(fo_t *fo, const char *kind, const char *why, json_t *rpo)
+{
+    char id[128];
+    if (fo__report_begin(fo, kind, id, sizeof(id)) < 0)
+        return;
+    int64_t now = xdc_wall_ms();
+    json_t *r = json_pack("{s:s, s:s, s:s, s:b, s:s, s:s, s:s, s:s, s:I, s:I, s:O}", "id", id,
+                          "kind", kind, "mode", "unplanned", "dry_run", 0, "from", "primary", "to",
+                          "dr", "outcome", "refused", "error", why, "started_ms", (json_int_t)now,
+                          "finished_ms", (json_int_t)now, "rpo", rpo);
+    fo__report_end(fo, r);
+    json_decref(r);
+}

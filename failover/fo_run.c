@@ -12,6 +12,7 @@
 
 typedef struct fo_daemon {
     fo_t *fo;
+    fo_monitor_t *monitor;
     pthread_mutex_t lock;
     pthread_t worker;
     int worker_started; /* under lock: join before the next one */
@@ -160,6 +161,8 @@ static void add_status(json_t *status, void *opaque)
     json_object_set_new(status, "active", active ? json_string(active) : json_null());
     json_object_set_new(status, "dns", servers);
     pthread_mutex_lock(&d->fo->lock);
+    if (d->monitor)
+        json_object_set_new(status, "health", fo__monitor_status(d->monitor));
     json_object_set_new(status, "running",
                         d->fo->current ? json_incref(json_object_get(d->fo->current, "id"))
                                        : json_null());
@@ -197,7 +200,10 @@ int fo_run(const fo_conf_t *conf, char *errbuf, size_t errlen)
                      .status_cb = add_status};
     svc_t *s = svc_new(&sc, errbuf, errlen);
     free(token);
+    if (s)
+        d.monitor = fo__monitor_start(d.fo);
     int rc = s ? svc_run(s) : XDC_ECONF;
+    fo__monitor_stop(d.monitor);
     /* A switch under way finishes: stopping half-way would leave the sites
      * in a state no report describes. */
     if (d.worker_started)

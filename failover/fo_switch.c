@@ -486,11 +486,15 @@ static void report_init(sw_t *s, const char *id)
     int64_t now = xdc_wall_ms();
     s->phases = json_array();
     s->stamps = json_pack("{s:I}", "t0", (json_int_t)(s->req->t0_ms ? s->req->t0_ms : now));
+    if (s->req->detect_ms)
+        json_object_set_new(s->stamps, "detect", json_integer(s->req->detect_ms));
     s->report = json_pack("{s:s, s:s, s:s, s:b, s:s, s:s, s:s, s:I, s:i, s:o, s:o}", "id", id,
                           "kind", s->req->kind, "mode", s->req->planned ? "planned" : "unplanned",
                           "dry_run", s->req->dry_run, "from", s->from, "to", s->to, "outcome",
                           "running", "started_ms", (json_int_t)now, "dns_ttl_s", s->c->dns.ttl_s,
                           "timestamps", s->stamps, "phases", s->phases);
+    if (s->req->rpo)
+        json_object_set(s->report, "rpo", s->req->rpo);
 }
 
 static void report_finish(sw_t *s, int rc)

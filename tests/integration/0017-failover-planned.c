@@ -25,12 +25,9 @@
 #include <cmocka.h>
 
 #include "common/util.h"
-#include "tests/lib/th_broker.h"
+#include "tests/lib/th_fo.h"
 #include "tests/lib/th_http.h"
 #include "tests/lib/th_kafka.h"
-#include "tests/lib/th_knot.h"
-#include "tests/lib/th_mcheck.h"
-#include "tests/lib/th_mirror.h"
 
 #include <librdkafka/rdkafka.h>
 #include <pthread.h>
@@ -43,23 +40,12 @@
 #include <sys/stat.h>
 #include <time.h>
 
-#define TOPIC      "orders"
-#define NPART      4
-#define MAXSEQ     200000
-#define GROUP      "billing"
-#define PRIMARY_IP "127.0.0.2"
-#define DR_IP      "127.0.0.3"
+#define TOPIC  "orders"
+#define NPART  4
+#define MAXSEQ 200000
+#define GROUP  "billing"
 
-typedef struct site_pair {
-    th_broker_t primary, dr;
-    int port; /* both listen on it: the name's port */
-} site_pair_t;
-
-static site_pair_t g_sites;
-static th_knot_t g_knot[2];
-static th_mirror_t g_mirror;
-static th_proc_t *g_fo;
-static int g_fo_port;
+static th_fo_t g_fo;
 static const char *g_dir;
 
 /* --- the application: a producer and a committing consumer ------------------ */
@@ -230,79 +216,12 @@ static void *consumer_main(void *arg)
 
 /* --- setup ------------------------------------------------------------------ */
 
-/* Both sites on one port, at two loopback addresses: the name's port. */
-static void sites_start(site_pair_t *s, const char *dir)
-{
-    char d1[600], d2[600];
-    snprintf(d1, sizeof(d1), "%s/primary", dir);
-    snprintf(d2, sizeof(d2), "%s/dr", dir);
-    mkdir(d1, 0700);
-    mkdir(d2, 0700);
-    for (int attempt = 0; attempt < 5; attempt++) {
-        s->port = th_free_port();
-        if (!th_broker_start_at(&s->primary, d1, PRIMARY_IP, s->port, NULL))
-            continue;
-        if (th_broker_start_at(&s->dr, d2, DR_IP, s->port, NULL))
-            return;
-        th_broker_stop(&s->primary, SIGTERM);
-    }
-    fail_msg("no port free on both %s and %s", PRIMARY_IP, DR_IP);
-}
-
-#define IDENTITY                                                                                   \
-    "replication.policy.class = org.apache.kafka.connect.mirror.IdentityReplicationPolicy\n"
-
-/* @p extra: more lines for failover.properties (later keys win). */
-static void controller_start(const char *extra)
-{
-    char conf[4096], path[600], log[600], servers[200];
-    g_fo_port = th_free_port();
-    snprintf(servers, sizeof(servers), "%s,%s", g_knot[0].server, g_knot[1].server);
-    snprintf(conf, sizeof(conf),
-             IDENTITY "primary.bootstrap.servers=%s\n"
-                      "dr.bootstrap.servers=%s\n"
-                      "mirror.url=http://127.0.0.1:%d\n"
-                      "http.listeners=http://127.0.0.1:%d\n"
-                      "dns.name=" TH_KNOT_NAME "\n"
-                      "dns.zone=" TH_KNOT_ZONE "\n"
-                      "dns.servers=%s\n"
-                      "dns.ttl.seconds=1\n"
-                      "dns.tsig.key.name=" TH_KNOT_KEY_NAME "\n"
-                      "dns.tsig.secret.file=%s\n"
-                      "primary.dns.addresses=" PRIMARY_IP "\n"
-                      "dr.dns.addresses=" DR_IP "\n"
-                      "dns.bootstrap.port=%d\n"
-                      "report.dir=%s/reports\n"
-                      "failover.checkpoint.timeout.ms=30000\n"
-                      "%s",
-             g_sites.primary.bootstrap, g_sites.dr.bootstrap, g_mirror.http_port, g_fo_port,
-             servers, g_knot[0].secret_file, g_sites.port, g_dir, extra ? extra : "");
-    snprintf(path, sizeof(path), "%s/failover.properties", g_dir);
-    snprintf(log, sizeof(log), "%s/failover.log", g_dir);
-    th_write_file(path, conf);
-    const char *argv[] = {th_bin("xdc-failover"), path, NULL};
-    g_fo = th_spawn(argv, log);
-    if (!g_fo || th_wait_tcp("127.0.0.1", g_fo_port, th_ms(15000)) != 0)
-        fail_msg("xdc-failover did not start: %s", g_fo ? th_proc_output(g_fo) : "spawn");
-}
-
 static int setup(void **state)
 {
     (void)state;
     g_dir = th_tmpdir();
-    sites_start(&g_sites, g_dir);
-    th_kafka_create_topic(g_sites.primary.bootstrap, TOPIC, NPART, NULL);
-    th_knot_start(&g_knot[0], g_dir, PRIMARY_IP, 1);
-    th_knot_start(&g_knot[1], g_dir, PRIMARY_IP, 1);
-    th_pair_t pair = {g_sites.primary.bootstrap, g_sites.dr.bootstrap};
-    th_mirror_start(&g_mirror, g_dir,
-                    th_mc_conf(&pair, IDENTITY "dr->primary.enabled = true\n"
-                                               "dr.consumer.session.timeout.ms = 6000\n"
-                                               "emit.checkpoints.interval.seconds = 1\n"
-                                               "refresh.groups.interval.seconds = 1\n"));
-    controller_start(NULL);
+    th_fo_start(&g_fo, g_dir, TOPIC, NPART, NULL);
     g_app = xcalloc(1, sizeof(*g_app));
-    snprintf(g_app->bootstrap, sizeof(g_app->bootstrap), "%s", g_sites.primary.bootstrap);
     return 0;
 }
 
@@ -317,38 +236,6 @@ static int teardown(void **state)
 }
 
 /* --- the test ---------------------------------------------------------------- */
-
-static json_t *wait_report(const char *id)
-{
-    char path[256];
-    snprintf(path, sizeof(path), "/v1/reports/%s", id);
-    for (int i = 0; i < th_ms(120000) / 200; i++) {
-        json_t *r = th_http_get_json(g_fo_port, path);
-        const char *outcome = json_string_value(json_object_get(r, "outcome"));
-        if (outcome && strcmp(outcome, "running") != 0)
-            return r;
-        json_decref(r);
-        sleep_ms(200);
-    }
-    fail_msg("the failover did not finish: %s", th_proc_output(g_fo));
-    return NULL;
-}
-
-static json_t *run_switch(const char *path, const char *body)
-{
-    int status;
-    char *resp = NULL;
-    int rc = th_http_request("POST", g_fo_port, path, NULL, body, &status, &resp);
-    TH_CHECK(rc == 0 && status == 202, "POST %s: rc %d status %d: %s", path, rc, status,
-             resp ? resp : "");
-    json_t *j = json_loads(resp, 0, NULL);
-    free(resp);
-    const char *id = json_string_value(json_object_get(j, "id"));
-    TH_CHECK(id, "no report id");
-    json_t *r = wait_report(id);
-    json_decref(j);
-    return r;
-}
 
 static void expect_report(json_t *r)
 {
@@ -431,15 +318,6 @@ static void wait_all_processed(app_t *a, const char *bootstrap)
     TH_CHECK(!left, "%ld records still unprocessed on %s: %s", left, bootstrap, a->error);
 }
 
-static void expect_dns(const char *want)
-{
-    for (int i = 0; i < 2; i++) {
-        char *now = th_dig(g_knot[i].server, TH_KNOT_NAME, "A");
-        TH_CHECK(!strcmp(now, want), "%s answers %s, want %s", g_knot[i].server, now, want);
-        free(now);
-    }
-}
-
 /* The application works on the site @p bootstrap until its group has
  * processed 2000 more records. */
 static void app_start(app_t *a, const char *bootstrap)
@@ -482,37 +360,37 @@ static void test_planned_failover_and_failback(void **state)
 {
     (void)state;
     app_t *a = g_app;
-    app_start(a, g_sites.primary.bootstrap);
+    app_start(a, g_fo.primary.bootstrap);
 
     /* A dry run first: it changes nothing. */
-    json_t *r = run_switch("/v1/failover", "{\"mode\":\"planned\",\"dry_run\":true}");
+    json_t *r = th_fo_switch(&g_fo, "/v1/failover", "{\"mode\":\"planned\",\"dry_run\":true}");
     assert_string_equal(json_string_value(json_object_get(r, "outcome")), "dry-run");
     json_decref(r);
-    expect_dns(PRIMARY_IP);
+    th_fo_expect_dns(&g_fo, TH_FO_PRIMARY_IP);
 
-    r = run_switch("/v1/failover", "{\"mode\":\"planned\"}");
+    r = th_fo_switch(&g_fo, "/v1/failover", "{\"mode\":\"planned\"}");
     app_stop(a);
     expect_report(r);
     json_decref(r);
-    expect_dns(DR_IP);
-    expect_resume(a, g_sites.dr.bootstrap);
+    th_fo_expect_dns(&g_fo, TH_FO_DR_IP);
+    expect_resume(a, g_fo.dr.bootstrap);
 
     /* The application lives on DR for a while, then goes home. */
-    app_start(a, g_sites.dr.bootstrap);
-    r = run_switch("/v1/failback", "{}");
+    app_start(a, g_fo.dr.bootstrap);
+    r = th_fo_switch(&g_fo, "/v1/failback", "{}");
     app_stop(a);
     expect_report(r);
     assert_string_equal(json_string_value(json_object_get(r, "from")), "dr");
     json_decref(r);
-    expect_dns(PRIMARY_IP);
-    expect_resume(a, g_sites.primary.bootstrap);
+    th_fo_expect_dns(&g_fo, TH_FO_PRIMARY_IP);
+    expect_resume(a, g_fo.primary.bootstrap);
 }
 
 /* A failover refused in its preflight: the report says why, nothing was
  * fenced (the primary still takes writes) and the record is as it was. */
 static void expect_refused(const char *want_error, const char *want_answer2)
 {
-    json_t *r = run_switch("/v1/failover", "{\"mode\":\"planned\"}");
+    json_t *r = th_fo_switch(&g_fo, "/v1/failover", "{\"mode\":\"planned\"}");
     char *text = json_dumps(r, JSON_INDENT(1));
     const char *outcome = json_string_value(json_object_get(r, "outcome"));
     const char *error = json_string_value(json_object_get(r, "error"));
@@ -522,10 +400,11 @@ static void expect_refused(const char *want_error, const char *want_answer2)
              text);
     free(text);
     json_decref(r);
-    th_kafka_produce(g_sites.primary.bootstrap, TOPIC, NPART, 0, 10, "still-open");
-    char *a0 = th_dig(g_knot[0].server, TH_KNOT_NAME, "A");
-    char *a1 = th_dig(g_knot[1].server, TH_KNOT_NAME, "A");
-    TH_CHECK(!strcmp(a0, PRIMARY_IP) && !strcmp(a1, want_answer2), "answers %s and %s", a0, a1);
+    th_kafka_produce(g_fo.primary.bootstrap, TOPIC, NPART, 0, 10, "still-open");
+    char *a0 = th_dig(g_fo.knot[0].server, TH_KNOT_NAME, "A");
+    char *a1 = th_dig(g_fo.knot[1].server, TH_KNOT_NAME, "A");
+    TH_CHECK(!strcmp(a0, TH_FO_PRIMARY_IP) && !strcmp(a1, want_answer2), "answers %s and %s", a0,
+             a1);
     free(a0);
     free(a1);
 }
@@ -537,20 +416,18 @@ static void test_failover_refused(void **state)
     char path[600], extra[700];
     snprintf(path, sizeof(path), "%s/wrong.secret", g_dir);
     th_write_file(path, "d3Jvbmctc2VjcmV0LXdyb25nLXNlY3JldC13cm9uZyE=\n");
-    th_proc_stop(g_fo, SIGTERM, th_ms(10000));
     snprintf(extra, sizeof(extra), "dns.tsig.secret.file=%s\n", path);
-    controller_start(extra);
-    expect_refused("BADSIG", PRIMARY_IP);
+    th_fo_controller_start(&g_fo, extra);
+    expect_refused("BADSIG", TH_FO_PRIMARY_IP);
 
     /* Someone else moved the record on the second server. */
-    th_proc_stop(g_fo, SIGTERM, th_ms(10000));
-    controller_start(NULL);
+    th_fo_controller_start(&g_fo, NULL);
     char script[1024];
     snprintf(script, sizeof(script),
              "server 127.0.0.1 %s\nzone " TH_KNOT_ZONE ".\n"
              "update delete " TH_KNOT_NAME ". A\n"
              "update add " TH_KNOT_NAME ". 30 A 10.9.9.9\nsend\n",
-             strchr(g_knot[1].server, ':') + 1);
+             strchr(g_fo.knot[1].server, ':') + 1);
     snprintf(path, sizeof(path), "%s/nsupdate.txt", g_dir);
     th_write_file(path, script);
     const char *argv[] = {"/usr/bin/nsupdate",
