@@ -297,14 +297,21 @@ int conf_apply(const conf_table_t *t, conf_entries_t *es, void *out, char *errbu
     return rc;
 }
 
+int conf_entries_load(const char *path, const char *const *overrides, int noverrides,
+                      conf_entries_t *es, char *errbuf, size_t errlen)
+{
+    int rc = path ? conf_props_parse_file(path, es, errbuf, errlen) : 0;
+    for (int i = 0; rc == 0 && i < noverrides; i++)
+        rc = conf_entries_add_override(es, overrides[i], errbuf, errlen);
+    return rc;
+}
+
 int conf_load(const char *path, const conf_table_t *t, const char *const *overrides, int noverrides,
               void *out, char *errbuf, size_t errlen)
 {
     conf_entries_t es;
     conf_entries_init(&es);
-    int rc = path ? conf_props_parse_file(path, &es, errbuf, errlen) : 0;
-    for (int i = 0; rc == 0 && i < noverrides; i++)
-        rc = conf_entries_add_override(&es, overrides[i], errbuf, errlen);
+    int rc = conf_entries_load(path, overrides, noverrides, &es, errbuf, errlen);
     if (rc == 0)
         rc = conf_apply(t, &es, out, errbuf, errlen);
     conf_entries_close(&es);

@@ -98,6 +98,11 @@ int conf_props_parse_file(const char *path, conf_entries_t *out, char *errbuf, s
  *  @return 0, or XDC_ECONF when there is no '='. */
 int conf_entries_add_override(conf_entries_t *es, const char *kv, char *errbuf, size_t errlen);
 
+/** conf_props_parse_file(@p path) (none when NULL) into @p es, then the
+ *  "key=value" @p overrides.  @return 0 or XDC_ECONF. */
+int conf_entries_load(const char *path, const char *const *overrides, int noverrides,
+                      conf_entries_t *es, char *errbuf, size_t errlen);
+
 /** Fill @p out (a zeroed struct of the table's type) from defaults, then
  *  from each entry not yet marked used. Every entry must name a key of the
  *  table; values are checked against type and bounds, then required keys.

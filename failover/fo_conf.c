@@ -294,9 +294,7 @@ int fo_conf_load(const char *path, const char *const *overrides, int noverrides,
 {
     conf_entries_t es;
     conf_entries_init(&es);
-    int rc = path ? conf_props_parse_file(path, &es, errbuf, errlen) : 0;
-    for (int i = 0; rc == 0 && i < noverrides; i++)
-        rc = conf_entries_add_override(&es, overrides[i], errbuf, errlen);
+    int rc = conf_entries_load(path, overrides, noverrides, &es, errbuf, errlen);
     if (rc == 0)
         rc = load_entries(&es, out, errbuf, errlen);
     conf_entries_close(&es);

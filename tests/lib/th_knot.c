@@ -209,3 +209,27 @@ long th_dig_serial(const char *server)
     free(soa);
     return serial;
 }
+
+void th_nsupdate_a(const th_knot_t *k, const char *addr)
+{
+    char script[1024], path[700];
+    snprintf(script, sizeof(script),
+             "server 127.0.0.1 %d\nzone " TH_KNOT_ZONE ".\n"
+             "update delete " TH_KNOT_NAME ". A\n"
+             "update add " TH_KNOT_NAME ". 30 A %s\nsend\n",
+             k->port, addr);
+    snprintf(path, sizeof(path), "%s/nsupdate.txt", k->dir);
+    write_or_fail(path, script);
+    const char *argv[] = {"/usr/bin/nsupdate",
+                          "-v",
+                          "-y",
+                          "hmac-sha256:" TH_KNOT_KEY_NAME ":" TH_KNOT_KEY_SECRET,
+                          path,
+                          NULL};
+    int status;
+    char *out = NULL;
+    int rc = th_run(argv, th_ms(10000), &status, &out);
+    if (rc != 0 || status != 0)
+        fail_msg("nsupdate on %s: rc %d status %d: %s", k->server, rc, status, out ? out : "");
+    free(out);
+}

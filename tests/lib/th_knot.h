@@ -46,6 +46,11 @@ void th_knot_restart(th_knot_t *k);
  *  @return the answers sorted and comma-separated ("" for none), caller-owned. */
 char *th_dig(const char *server, const char *name, const char *type);
 
+/** Change the name's A records on @p server to @p addr alone with
+ *  nsupdate (TCP, the test key), as someone other than the controller
+ *  would. Fails the test when nsupdate does not succeed. */
+void th_nsupdate_a(const th_knot_t *k, const char *addr);
+
 /** The zone's SOA serial on @p server, or -1. */
 long th_dig_serial(const char *server);
 
