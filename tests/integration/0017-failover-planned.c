@@ -232,6 +232,7 @@ static int teardown(void **state)
         free(g_app);
         g_app = NULL;
     }
+    th_fo_controller_stop(&g_fo);
     return th_teardown(state);
 }
 

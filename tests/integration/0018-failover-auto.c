@@ -47,6 +47,7 @@ static int teardown(void **state)
     /* A broker left stopped would not die of SIGTERM. */
     if (g_fo.primary.proc)
         kill(th_proc_pid(g_fo.primary.proc), SIGCONT);
+    th_fo_controller_stop(&g_fo);
     return th_teardown(state);
 }
 

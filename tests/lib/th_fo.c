@@ -42,14 +42,19 @@ static void sites_start(th_fo_t *f)
     fail_msg("no port free on both %s and %s", TH_FO_PRIMARY_IP, TH_FO_DR_IP);
 }
 
+void th_fo_controller_stop(th_fo_t *f)
+{
+    if (!f->proc)
+        return;
+    th_proc_stop(f->proc, SIGTERM, th_ms(30000));
+    th_proc_free(f->proc);
+    f->proc = NULL;
+}
+
 void th_fo_controller_start(th_fo_t *f, const char *extra)
 {
     char conf[4096], path[600], log[600], servers[200];
-    if (f->proc) {
-        th_proc_stop(f->proc, SIGTERM, th_ms(10000));
-        th_proc_free(f->proc);
-        f->proc = NULL;
-    }
+    th_fo_controller_stop(f);
     f->http_port = th_free_port();
     snprintf(servers, sizeof(servers), "%s,%s", f->knot[0].server, f->knot[1].server);
     snprintf(conf, sizeof(conf),

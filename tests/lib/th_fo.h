@@ -39,6 +39,10 @@ void th_fo_start(th_fo_t *f, const char *dir, const char *topic, int nparts,
  *  running one first (SIGTERM). */
 void th_fo_controller_start(th_fo_t *f, const char *extra);
 
+/** Stop the controller with SIGTERM (a clean exit, so tools that check it
+ *  at exit see one); teardowns call it before th_teardown(). */
+void th_fo_controller_stop(th_fo_t *f);
+
 /** POST @p path with @p body to the controller, expect 202, and wait for
  *  the switch to finish.  @return its report, caller-owned. */
 json_t *th_fo_switch(th_fo_t *f, const char *path, const char *body);
