@@ -111,7 +111,7 @@ static const conf_item_t items[] = {
      "How long fencing may take.", NULL, 0, NULL},
     {"failover.drain.timeout.ms", CONF_INT, F(drain_timeout_ms), 0, 86400000, "60000",
      "Planned failover: how long to wait for the mirror's lag to reach 0 on every partition "
-     "after fencing. When it runs out the failover stops (the primary stays fenced).",
+     "after fencing. When it runs out the failover stops and the old site is unfenced again.",
      NULL, 0, NULL},
     {"failover.checkpoint.timeout.ms", CONF_INT, F(checkpoint_timeout_ms), 0, 86400000, "120000",
      "How long to wait for the mirror to finish a checkpoint pass that began after the drain "

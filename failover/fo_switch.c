@@ -186,6 +186,13 @@ static int drain_wait(sw_t *s, json_t *ph)
 {
     fo_lag_t lag;
     int rc = fo__mirror_lag(s->mirror_url, s->flow, &lag, s->err, sizeof(s->err));
+    if (!rc && lag.n == 0) {
+        /* Nothing to prove RPO 0 with: the mirror has no partition yet. */
+        xdc_errbuf(s->err, sizeof(s->err), "the mirror at %s copies no partition of %s",
+                   s->mirror_url, s->flow);
+        fo__lag_free(&lag);
+        rc = XDC_ESTATE;
+    }
     int64_t *ends = rc ? NULL : xcalloc(lag.n + 1, sizeof(int64_t));
     if (!rc)
         rc = read_log_ends(s, &lag, ends);
@@ -201,8 +208,8 @@ static int drain_wait(sw_t *s, json_t *ph)
         if (xdc_mono_ms() >= deadline) {
             xdc_errbuf(s->err, sizeof(s->err),
                        "the mirror has not caught up within failover.drain.timeout.ms (%d ms): "
-                       "%d partition(s) behind; %s stays fenced",
-                       s->c->drain_timeout_ms, behind, s->from);
+                       "%d partition(s) behind",
+                       s->c->drain_timeout_ms, behind);
             rc = XDC_ETIMEDOUT;
             break;
         }

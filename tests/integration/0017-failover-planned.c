@@ -17,7 +17,8 @@
  * Then the application runs on DR, and POST /v1/failback brings it back to
  * the primary with the same checks.
  * A record changed behind the controller's back, or a wrong TSIG secret,
- * stops the failover in its preflight: nothing is fenced, the record stays. */
+ * stops the failover in its preflight: nothing is fenced, the record stays.
+ * A failover that stops after fencing unfences the old site again. */
 #include <stdarg.h>
 #include <stddef.h>
 #include <setjmp.h>
@@ -427,12 +428,36 @@ static void test_failover_refused(void **state)
     expect_refused("changed behind the controller's back", "10.9.9.9");
 }
 
+/* A planned failover that stops after fencing (here: the mirror is gone,
+ * so nothing proves the drain) unfences the old site again. */
+static void test_failover_rolls_back_after_fence(void **state)
+{
+    (void)state;
+    th_mirror_stop(&g_fo.mirror, SIGTERM);
+    json_t *r = th_fo_switch(&g_fo, "/v1/failover", "{\"mode\":\"planned\"}");
+    char *text = json_dumps(r, JSON_INDENT(1));
+    const char *error = json_string_value(json_object_get(r, "error"));
+    TH_CHECK(!strcmp(json_string_value(json_object_get(r, "outcome")) ?: "", "failed") && error &&
+                 strstr(error, "mirror"),
+             "want a failure naming the mirror: %s", text);
+    json_t *phases = json_object_get(r, "phases"),
+           *last = json_array_get(phases, json_array_size(phases) - 1);
+    TH_CHECK(!strcmp(json_string_value(json_object_get(last, "name")) ?: "", "rollback") &&
+                 json_is_true(json_object_get(last, "ok")),
+             "no rollback: %s", text);
+    free(text);
+    json_decref(r);
+    th_kafka_produce(g_fo.primary.bootstrap, TOPIC, NPART, 0, 10, "unfenced");
+    th_fo_expect_dns(&g_fo, TH_FO_PRIMARY_IP);
+}
+
 int main(void)
 {
     cmocka_set_test_filter(getenv("TEST_FILTER"));
     const struct CMUnitTest tests[] = {
         cmocka_unit_test_setup_teardown(test_planned_failover_and_failback, setup, teardown),
         cmocka_unit_test_setup_teardown(test_failover_refused, setup, teardown),
+        cmocka_unit_test_setup_teardown(test_failover_rolls_back_after_fence, setup, teardown),
     };
     return cmocka_run_group_tests_name("failover_planned", tests, NULL, NULL);
 }
