@@ -109,11 +109,12 @@ void brk__fence_identify(brk_conn_t *c, kwire_slice_t client_id)
 }
 
 /* What anyone may still ask a fenced broker: enough to see that it is
- * fenced (and where it is), and to unfence it. */
+ * fenced and to unfence it. Not Metadata: a client that got metadata here
+ * would keep coming back to this broker, instead of asking its bootstrap
+ * name again and following the switch. */
 static int allowed_when_fenced(int16_t api_key)
 {
     switch (api_key) {
-    case 3:  /* Metadata */
     case 18: /* ApiVersions */
     case 32: /* DescribeConfigs */
     case 33: /* AlterConfigs */

@@ -167,10 +167,11 @@ void brk__conn_close_fenced(brk_server_t *srv, brk_conn_t *keep);
 
 /* --- fencing (brk_fence.c) -------------------------------------------------
  * A fenced broker takes no writes and serves no consumers: during a
- * failover its clients must move to the other site. It answers only the
- * requests that describe it or change its configuration, and closes the
- * connection on anything else, so clients reconnect through the DNS name
- * (librdkafka re-resolves on each connection attempt). Clients whose
+ * failover its clients must move to the other site. It answers only
+ * ApiVersions, DescribeCluster and the config APIs, and closes the
+ * connection on anything else (Metadata included), so clients go back to
+ * their bootstrap name (librdkafka re-resolves it on each connection
+ * attempt) and follow the switch. Clients whose
  * client.id starts with one of fence.exempt.client.ids (the mirror copying
  * data back for a failback, the failover controller) are served as usual.
  * The state survives restarts: a marker file in the data directory. */

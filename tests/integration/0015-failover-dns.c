@@ -31,7 +31,7 @@ typedef struct fixture {
     th_knot_t knot[2];
     conf_list_t primary, dr;
     fo_dns_conf_t conf;
-    char servers[2][64];
+    char servers[2][96];
     char *server_items[2];
 } fixture_t;
 

@@ -33,13 +33,13 @@ static void sites_start(th_fo_t *f)
     mkdir(d2, 0700);
     for (int attempt = 0; attempt < 5; attempt++) {
         f->port = th_free_port();
-        if (!th_broker_start_at(&f->primary, d1, TH_FO_PRIMARY_IP, f->port, NULL))
+        if (!th_broker_start_at(&f->primary, d1, f->primary_ip, f->port, NULL))
             continue;
-        if (th_broker_start_at(&f->dr, d2, TH_FO_DR_IP, f->port, NULL))
+        if (th_broker_start_at(&f->dr, d2, f->dr_ip, f->port, NULL))
             return;
         th_broker_stop(&f->primary, SIGTERM);
     }
-    fail_msg("no port free on both %s and %s", TH_FO_PRIMARY_IP, TH_FO_DR_IP);
+    fail_msg("no port free on both %s and %s", f->primary_ip, f->dr_ip);
 }
 
 void th_fo_controller_stop(th_fo_t *f)
@@ -56,7 +56,10 @@ void th_fo_controller_start(th_fo_t *f, const char *extra)
     char conf[4096], path[600], log[600], servers[200];
     th_fo_controller_stop(f);
     f->http_port = th_free_port();
-    snprintf(servers, sizeof(servers), "%s,%s", f->knot[0].server, f->knot[1].server);
+    snprintf(servers, sizeof(servers), "%s", f->knot[0].server);
+    if (f->nknots > 1)
+        snprintf(servers + strlen(servers), sizeof(servers) - strlen(servers), ",%s",
+                 f->knot[1].server);
     snprintf(conf, sizeof(conf),
              TH_FO_IDENTITY "primary.bootstrap.servers=%s\n"
                             "dr.bootstrap.servers=%s\n"
@@ -68,14 +71,14 @@ void th_fo_controller_start(th_fo_t *f, const char *extra)
                             "dns.ttl.seconds=1\n"
                             "dns.tsig.key.name=" TH_KNOT_KEY_NAME "\n"
                             "dns.tsig.secret.file=%s\n"
-                            "primary.dns.addresses=" TH_FO_PRIMARY_IP "\n"
-                            "dr.dns.addresses=" TH_FO_DR_IP "\n"
+                            "primary.dns.addresses=%s\n"
+                            "dr.dns.addresses=%s\n"
                             "dns.bootstrap.port=%d\n"
                             "report.dir=%s/reports\n"
                             "failover.checkpoint.timeout.ms=30000\n"
                             "%s",
              f->primary.bootstrap, f->dr.bootstrap, f->mirror.http_port, f->http_port, servers,
-             f->knot[0].secret_file, f->port, f->dir, extra ? extra : "");
+             f->knot[0].secret_file, f->primary_ip, f->dr_ip, f->port, f->dir, extra ? extra : "");
     snprintf(path, sizeof(path), "%s/failover.properties", f->dir);
     snprintf(log, sizeof(log), "%s/failover.log", f->dir);
     th_write_file(path, conf);
@@ -88,19 +91,34 @@ void th_fo_controller_start(th_fo_t *f, const char *extra)
 void th_fo_start(th_fo_t *f, const char *dir, const char *topic, int nparts,
                  const char *controller_extra)
 {
+    const th_fo_opts_t o = {.controller_extra = controller_extra};
+    th_fo_start_opts(f, dir, topic, nparts, &o);
+}
+
+void th_fo_start_opts(th_fo_t *f, const char *dir, const char *topic, int nparts,
+                      const th_fo_opts_t *o)
+{
     memset(f, 0, sizeof(*f));
     f->dir = dir;
+    snprintf(f->primary_ip, sizeof(f->primary_ip), "%s", o->primary_ip ?: TH_FO_PRIMARY_IP);
+    snprintf(f->dr_ip, sizeof(f->dr_ip), "%s", o->dr_ip ?: TH_FO_DR_IP);
     sites_start(f);
     th_kafka_create_topic(f->primary.bootstrap, topic, nparts, NULL);
-    th_knot_start(&f->knot[0], dir, TH_FO_PRIMARY_IP, 1);
-    th_knot_start(&f->knot[1], dir, TH_FO_PRIMARY_IP, 1);
+    if (o->dns_ip) {
+        f->nknots = 1;
+        th_knot_start_at(&f->knot[0], dir, f->primary_ip, 1, o->dns_ip, 53);
+    } else {
+        f->nknots = 2;
+        th_knot_start(&f->knot[0], dir, f->primary_ip, 1);
+        th_knot_start(&f->knot[1], dir, f->primary_ip, 1);
+    }
     th_pair_t pair = {f->primary.bootstrap, f->dr.bootstrap};
     th_mirror_start(&f->mirror, dir,
                     th_mc_conf(&pair, TH_FO_IDENTITY "dr->primary.enabled = true\n"
                                                      "dr.consumer.session.timeout.ms = 6000\n"
                                                      "emit.checkpoints.interval.seconds = 1\n"
                                                      "refresh.groups.interval.seconds = 1\n"));
-    th_fo_controller_start(f, controller_extra);
+    th_fo_controller_start(f, o->controller_extra);
 }
 
 json_t *th_fo_wait_report(th_fo_t *f, const char *id, int timeout_ms)
@@ -145,7 +163,7 @@ json_t *th_fo_reports(th_fo_t *f)
 
 void th_fo_expect_dns(th_fo_t *f, const char *want)
 {
-    for (int i = 0; i < 2; i++) {
+    for (int i = 0; i < f->nknots; i++) {
         char *now = th_dig(f->knot[i].server, TH_KNOT_NAME, "A");
         TH_CHECK(!strcmp(now, want), "%s answers %s, want %s", f->knot[i].server, now, want);
         free(now);

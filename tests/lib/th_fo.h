@@ -18,9 +18,17 @@
 #define TH_FO_IDENTITY                                                                             \
     "replication.policy.class = org.apache.kafka.connect.mirror.IdentityReplicationPolicy\n"
 
+typedef struct th_fo_opts {
+    const char *primary_ip, *dr_ip; /* NULL: TH_FO_PRIMARY_IP, TH_FO_DR_IP */
+    const char *dns_ip; /* NULL: two Knot servers on 127.0.0.1; else one on dns_ip, port 53 */
+    const char *controller_extra; /* more lines for failover.properties; may be NULL */
+} th_fo_opts_t;
+
 typedef struct th_fo {
     const char *dir;
+    char primary_ip[64], dr_ip[64];
     th_broker_t primary, dr;
+    int nknots;
     int port; /* both brokers', and dns.bootstrap.port */
     th_knot_t knot[2];
     th_mirror_t mirror;
@@ -34,6 +42,10 @@ typedef struct th_fo {
  *  (may be NULL) after its base configuration. Fails the test on error. */
 void th_fo_start(th_fo_t *f, const char *dir, const char *topic, int nparts,
                  const char *controller_extra);
+
+/** th_fo_start() with other addresses (@p o borrowed). */
+void th_fo_start_opts(th_fo_t *f, const char *dir, const char *topic, int nparts,
+                      const th_fo_opts_t *o);
 
 /** (Re)start xdc-failover with @p extra lines (may be NULL); stops a
  *  running one first (SIGTERM). */
@@ -53,7 +65,7 @@ json_t *th_fo_wait_report(th_fo_t *f, const char *id, int timeout_ms);
 /** GET /v1/reports.  @return the "reports" array, caller-owned. */
 json_t *th_fo_reports(th_fo_t *f);
 
-/** Both DNS servers answer @p want for the name (dig). */
+/** Every DNS server answers @p want for the name (dig). */
 void th_fo_expect_dns(th_fo_t *f, const char *want);
 
 #endif

@@ -33,7 +33,7 @@ static void write_conf(const th_knot_t *k)
              "server:\n"
              "    rundir: \"%s/run\"\n"
              "    pidfile: \"%s/run/knot.pid\"\n"
-             "    listen: 127.0.0.1@%d\n"
+             "    listen: %s@%d\n"
              "log:\n"
              "  - target: stderr\n"
              "    any: debug\n"
@@ -47,7 +47,7 @@ static void write_conf(const th_knot_t *k)
              "    secret: " TH_KNOT_KEY_SECRET "\n"
              "acl:\n"
              "  - id: update\n"
-             "    address: 127.0.0.1\n"
+             "    address: [127.0.0.1, %s]\n"
              "    key: " TH_KNOT_KEY_NAME "\n"
              "    action: update\n"
              "%s"
@@ -60,7 +60,7 @@ static void write_conf(const th_knot_t *k)
              "zone:\n"
              "  - domain: " TH_KNOT_ZONE "\n"
              "    acl: update\n",
-             k->dir, k->dir, k->port, k->dir, k->dir, k->acl_extra, k->dir);
+             k->dir, k->dir, k->ip, k->port, k->dir, k->dir, k->ip, k->acl_extra, k->dir);
     snprintf(path, sizeof(path), "%s/knot.conf", k->dir);
     write_or_fail(path, text);
 }
@@ -87,7 +87,7 @@ static int spawn(th_knot_t *k)
     char conf[700], log[700];
     snprintf(conf, sizeof(conf), "%s/knot.conf", k->dir);
     snprintf(log, sizeof(log), "%s/knotd.log", k->dir);
-    snprintf(k->server, sizeof(k->server), "127.0.0.1:%d", k->port);
+    snprintf(k->server, sizeof(k->server), "%s:%d", k->ip, k->port);
     const char *argv[] = {KNOTD, "-c", conf, NULL};
     k->proc = th_spawn(argv, log);
     if (!k->proc)
@@ -109,10 +109,11 @@ void th_knot_start(th_knot_t *k, const char *dir, const char *addrs, int ttl_s)
     th_knot_start_acl(k, dir, addrs, ttl_s, "");
 }
 
-void th_knot_start_acl(th_knot_t *k, const char *dir, const char *addrs, int ttl_s,
-                       const char *acl_extra)
+static void prepare(th_knot_t *k, const char *dir, const char *addrs, int ttl_s, const char *ip,
+                    const char *acl_extra)
 {
     memset(k, 0, sizeof(*k));
+    snprintf(k->ip, sizeof(k->ip), "%s", ip);
     snprintf(k->acl_extra, sizeof(k->acl_extra), "%s", acl_extra);
     static int seq;
     snprintf(k->dir, sizeof(k->dir), "%s/knot-%d", dir, seq++);
@@ -126,6 +127,12 @@ void th_knot_start_acl(th_knot_t *k, const char *dir, const char *addrs, int ttl
     snprintf(k->secret_file, sizeof(k->secret_file), "%s/tsig.secret", k->dir);
     write_or_fail(k->secret_file, TH_KNOT_KEY_SECRET "\n");
     write_zone(k, addrs, ttl_s);
+}
+
+void th_knot_start_acl(th_knot_t *k, const char *dir, const char *addrs, int ttl_s,
+                       const char *acl_extra)
+{
+    prepare(k, dir, addrs, ttl_s, "127.0.0.1", acl_extra);
     for (int attempt = 0; attempt < 3; attempt++) {
         k->port = th_free_port();
         write_conf(k);
@@ -137,6 +144,16 @@ void th_knot_start_acl(th_knot_t *k, const char *dir, const char *addrs, int ttl
         k->proc = NULL;
     }
     fail_msg("knotd: no free port after 3 attempts");
+}
+
+void th_knot_start_at(th_knot_t *k, const char *dir, const char *addrs, int ttl_s, const char *ip,
+                      int port)
+{
+    prepare(k, dir, addrs, ttl_s, ip, "");
+    k->port = port;
+    write_conf(k);
+    if (!spawn(k))
+        fail_msg("knotd cannot listen on %s@%d: %s", ip, port, th_proc_output(k->proc));
 }
 
 int th_knot_stop(th_knot_t *k)
@@ -214,10 +231,10 @@ void th_nsupdate_a(const th_knot_t *k, const char *addr)
 {
     char script[1024], path[700];
     snprintf(script, sizeof(script),
-             "server 127.0.0.1 %d\nzone " TH_KNOT_ZONE ".\n"
+             "server %s %d\nzone " TH_KNOT_ZONE ".\n"
              "update delete " TH_KNOT_NAME ". A\n"
              "update add " TH_KNOT_NAME ". 30 A %s\nsend\n",
-             k->port, addr);
+             k->ip, k->port, addr);
     snprintf(path, sizeof(path), "%s/nsupdate.txt", k->dir);
     write_or_fail(path, script);
     const char *argv[] = {"/usr/bin/nsupdate",

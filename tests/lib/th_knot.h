@@ -19,9 +19,10 @@ typedef struct th_knot {
     th_proc_t *proc; /* NULL while stopped */
     int port;
     char dir[512];
-    char server[64];       /* "127.0.0.1:<port>" */
+    char server[96];       /* "<ip>:<port>" */
     char secret_file[600]; /* TH_KNOT_KEY_SECRET alone, for dns.tsig.secret.file */
     char acl_extra[256];   /* more lines for the update ACL, indented 4 */
+    char ip[64];           /* the address it listens on, 127.0.0.1 by default */
 } th_knot_t;
 
 /** Start knotd serving TH_KNOT_NAME with the A records @p addrs (a
@@ -34,6 +35,11 @@ void th_knot_start(th_knot_t *k, const char *dir, const char *addrs, int ttl_s);
  *  "    update-type: [AAAA]\n" to refuse A updates. */
 void th_knot_start_acl(th_knot_t *k, const char *dir, const char *addrs, int ttl_s,
                        const char *acl_extra);
+
+/** th_knot_start() listening on @p ip and @p port (53 for a resolver that
+ *  cannot be told a port); updates are accepted from 127.0.0.1 and @p ip. */
+void th_knot_start_at(th_knot_t *k, const char *dir, const char *addrs, int ttl_s, const char *ip,
+                      int port);
 
 /** Stop with SIGTERM (then SIGKILL). @return exit status. */
 int th_knot_stop(th_knot_t *k);
