@@ -106,10 +106,13 @@ static int fence_command(sw_t *s, const char *site, int on, json_t *ph)
     } else {
         json_object_set_new(ph, "command_status", json_integer(res->status));
         json_object_set_new(ph, "command_output", xjson_string_lossy(res->output));
-        if (res->timed_out || res->status != 0) {
-            xdc_errbuf(s->err, sizeof(s->err), "fence.command %s: %s %d", on ? "fence" : "unfence",
-                       res->timed_out ? "timed out after (ms)" : "exited with status",
-                       res->timed_out ? s->c->fence_timeout_ms : res->status);
+        if (res->timed_out) {
+            xdc_errbuf(s->err, sizeof(s->err), "fence.command %s: killed after %d ms",
+                       on ? "fence" : "unfence", s->c->fence_timeout_ms);
+            rc = XDC_EREMOTE;
+        } else if (res->status != 0) {
+            xdc_errbuf(s->err, sizeof(s->err), "fence.command %s: exited with status %d: %.200s",
+                       on ? "fence" : "unfence", res->status, res->output);
             rc = XDC_EREMOTE;
         }
     }

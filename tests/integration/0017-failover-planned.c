@@ -428,6 +428,35 @@ static void test_failover_refused(void **state)
     expect_refused("changed behind the controller's back", "10.9.9.9");
 }
 
+/* fence.mode=command: the operator's command gets the site and the action;
+ * when it fails, the failover stops there with its status and output, and
+ * DNS is left alone. */
+static void test_failover_fence_command(void **state)
+{
+    (void)state;
+    char extra[1200], log[600];
+    snprintf(log, sizeof(log), "%s/fence.log", g_dir);
+    snprintf(
+        extra, sizeof(extra),
+        "fence.mode=command\n"
+        "fence.command=echo \"$1 $2 $XDC_FENCE_BOOTSTRAP\" >> %s; echo acl locked >&2; exit 3\n",
+        log);
+    th_fo_controller_start(&g_fo, extra);
+    json_t *r = th_fo_switch(&g_fo, "/v1/failover", "{\"mode\":\"planned\"}");
+    char *text = json_dumps(r, JSON_INDENT(1));
+    const char *error = json_string_value(json_object_get(r, "error"));
+    TH_CHECK(!strcmp(json_string_value(json_object_get(r, "outcome")) ?: "", "failed") && error &&
+                 strstr(error, "fence.command fence: exited with status 3: acl locked"),
+             "want the command's failure: %s", text);
+    free(text);
+    json_decref(r);
+    char *got = th_read_file(log), want[300];
+    snprintf(want, sizeof(want), "primary fence %s\n", g_fo.primary.bootstrap);
+    TH_CHECK(got && !strcmp(got, want), "fence.command got '%s', want '%s'", got ? got : "", want);
+    free(got);
+    th_fo_expect_dns(&g_fo, TH_FO_PRIMARY_IP);
+}
+
 /* A planned failover that stops after fencing (here: the mirror is gone,
  * so nothing proves the drain) unfences the old site again. */
 static void test_failover_rolls_back_after_fence(void **state)
@@ -458,6 +487,7 @@ int main(void)
         cmocka_unit_test_setup_teardown(test_planned_failover_and_failback, setup, teardown),
         cmocka_unit_test_setup_teardown(test_failover_refused, setup, teardown),
         cmocka_unit_test_setup_teardown(test_failover_rolls_back_after_fence, setup, teardown),
+        cmocka_unit_test_setup_teardown(test_failover_fence_command, setup, teardown),
     };
     return cmocka_run_group_tests_name("failover_planned", tests, NULL, NULL);
 }
