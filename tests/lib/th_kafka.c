@@ -423,6 +423,32 @@ int th_kafka_alter_broker_config(const char *bootstrap, const char *broker, cons
     return tk_alter(bootstrap, RD_KAFKA_RESOURCE_BROKER, broker, name, value, err, errlen);
 }
 
+int th_kafka_group_members(const char *bootstrap, const char *group)
+{
+    char err[512] = "";
+    tk_admin_t a;
+    int members = -1;
+    tk_admin_open(&a, bootstrap);
+    rd_kafka_DescribeConsumerGroups(a.rk, &group, 1, a.opts, a.q);
+    if (tk_admin_wait(&a, err, sizeof(err)) == 0) {
+        size_t n;
+        const rd_kafka_ConsumerGroupDescription_t **d =
+            rd_kafka_DescribeConsumerGroups_result_groups(
+                rd_kafka_event_DescribeConsumerGroups_result(a.ev), &n);
+        const rd_kafka_error_t *e = n == 1 ? rd_kafka_ConsumerGroupDescription_error(d[0]) : NULL;
+        if (n != 1)
+            tk_err(err, sizeof(err), "%zu groups described, want 1", n);
+        else if (e)
+            tk_err(err, sizeof(err), "%s", rd_kafka_error_string(e));
+        else
+            members = (int)rd_kafka_ConsumerGroupDescription_member_count(d[0]);
+    }
+    tk_admin_close(&a);
+    if (err[0])
+        fail_msg("describe group %s on %s: %s", group, bootstrap, err);
+    return members;
+}
+
 void th_kafka_commit(const char *bootstrap, const char *group, const char *topic,
                      const int64_t *offsets, int n)
 {

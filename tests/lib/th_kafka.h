@@ -94,6 +94,10 @@ void th_kafka_set_client_id(const char *id);
 void th_kafka_alter_topic_config(const char *bootstrap, const char *topic, const char *name,
                                  const char *value);
 
+/** @return the members consumer group @p group has now (DescribeGroups).
+ *  Fails the test on error. */
+int th_kafka_group_members(const char *bootstrap, const char *group);
+
 /** Commit offsets[i] for partition i of @p topic (0 <= i < @p n; a
  *  negative entry is left out) as consumer group @p group, without joining
  *  it. Fails the test on any error. */
