@@ -60,6 +60,18 @@ static void on_signal(uv_signal_t *sig, int signum)
     on_stop(&((svc_t *)sig->data)->stop_async);
 }
 
+/* Liveness for load balancers and supervisors: the HTTP thread answers. */
+static int on_health(const http_request_t *req, http_response_t *resp, void *opaque)
+{
+    (void)req;
+    (void)opaque;
+    resp->body = json_pack("{s:s}", "status", "ok");
+    return 0;
+}
+
+/* /v1/status and /health come before the daemon's own routes. */
+#define SVC_OWN_ROUTES 2
+
 static http_server_t *start_http(svc_t *s, const svc_conf_t *conf, char *errbuf, size_t errlen)
 {
     http_server_conf_t hc = {
@@ -68,7 +80,7 @@ static http_server_t *start_http(svc_t *s, const svc_conf_t *conf, char *errbuf,
         .token = conf->token,
         .token_writes_only = conf->token_writes_only,
         .routes = s->routes,
-        .nroutes = conf->nroutes + 1,
+        .nroutes = conf->nroutes + SVC_OWN_ROUTES,
         .opaque = s,
     };
     return http_server_new(&hc, errbuf, errlen);
@@ -81,10 +93,11 @@ svc_t *svc_new(const svc_conf_t *conf, char *errbuf, size_t errlen)
     s->started_ms = xdc_mono_ms();
     s->opaque = conf->opaque;
     s->status_cb = conf->status_cb;
-    s->routes = xcalloc(conf->nroutes + 1, sizeof(http_route_t));
+    s->routes = xcalloc(conf->nroutes + SVC_OWN_ROUTES, sizeof(http_route_t));
     s->routes[0] = (http_route_t){"GET", "/v1/status", on_status};
+    s->routes[1] = (http_route_t){"GET", "/health", on_health};
     for (size_t i = 0; i < conf->nroutes; i++)
-        s->routes[i + 1] = conf->routes[i];
+        s->routes[i + SVC_OWN_ROUTES] = conf->routes[i];
     uv_loop_init(&s->loop);
     uv_async_init(&s->loop, &s->stop_async, on_stop);
     uv_signal_init(&s->loop, &s->sigterm);

@@ -10,6 +10,7 @@
 /* The runtime a daemon runs in: a libuv loop that stops cleanly on SIGTERM
  * or SIGINT, and the daemon's HTTP API, which always serves
  *   GET /v1/status  {"service":..., "version":..., "pid":..., "uptime_ms":...}
+ *   GET /health     {"status":"ok"}
  * next to the daemon's own routes. */
 
 typedef struct svc svc_t;

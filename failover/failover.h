@@ -145,6 +145,7 @@ typedef struct fo_health {
     bool up;                      /* the verdict; a new monitor starts up */
     int fail_streak;              /* failed intervals in a row */
     int ok_streak;                /* good intervals in a row */
+    long failed_total;            /* failed intervals ever, for the status */
     int64_t streak_start_ms;      /* the first failed interval of the streak: the outage's t0 */
     int64_t down_ms;              /* when the verdict went down */
     int64_t held_until_ms;        /* no automatic failover before */

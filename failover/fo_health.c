@@ -18,6 +18,7 @@ static void hold_down(fo_health_t *h, int64_t now_ms)
 
 static int observe_failed(fo_health_t *h, int64_t now_ms)
 {
+    h->failed_total++;
     if (h->fail_streak++ == 0)
         h->streak_start_ms = now_ms;
     h->ok_streak = 0;

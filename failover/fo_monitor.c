@@ -226,9 +226,10 @@ json_t *fo__monitor_status(fo_monitor_t *m)
 {
     pthread_mutex_lock(&m->lock);
     json_t *o =
-        json_pack("{s:s, s:b, s:i, s:i, s:O, s:o}", "site", m->active, "up", m->health.up,
+        json_pack("{s:s, s:b, s:i, s:i, s:I, s:O, s:o}", "site", m->active, "up", m->health.up,
                   "failed_intervals", m->health.fail_streak, "good_intervals", m->health.ok_streak,
-                  "probes", m->probes ? m->probes : json_null(), "rpo_estimate", rpo_estimate(m));
+                  "failed_intervals_total", (json_int_t)m->health.failed_total, "probes",
+                  m->probes ? m->probes : json_null(), "rpo_estimate", rpo_estimate(m));
     pthread_mutex_unlock(&m->lock);
     return o;
 }

@@ -121,18 +121,11 @@ static int on_report(const http_request_t *req, http_response_t *resp, void *opa
     return 0;
 }
 
-static int on_health(const http_request_t *req, http_response_t *resp, void *opaque)
-{
-    (void)req;
-    (void)opaque;
-    resp->body = json_pack("{s:s}", "status", "ok");
-    return 0;
-}
-
 static const http_route_t routes[] = {
-    {"POST", "/v1/failover", on_failover}, {"POST", "/v1/failback", on_failback},
-    {"GET", "/v1/reports", on_reports},    {"GET", "/v1/reports/*", on_report},
-    {"GET", "/health", on_health},
+    {"POST", "/v1/failover", on_failover},
+    {"POST", "/v1/failback", on_failback},
+    {"GET", "/v1/reports", on_reports},
+    {"GET", "/v1/reports/*", on_report},
 };
 
 /* GET /v1/status: which site the name points at, per DNS server. */

@@ -59,19 +59,10 @@ static int on_metrics(const http_request_t *req, http_response_t *resp, void *op
     return 0;
 }
 
-static int on_health(const http_request_t *req, http_response_t *resp, void *opaque)
-{
-    (void)req;
-    (void)opaque;
-    resp->body = json_pack("{s:s}", "status", "ok");
-    return 0;
-}
-
 static const http_route_t routes[] = {
     {"GET", "/v1/lag", on_lag},
     {"GET", "/v1/checkpoints", on_checkpoints},
     {"GET", "/metrics", on_metrics},
-    {"GET", "/health", on_health},
 };
 
 static void stop_flows(mir_daemon_t *d)

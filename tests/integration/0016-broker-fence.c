@@ -32,12 +32,6 @@
 static th_broker_t g_brk;
 static int g_http;
 
-static void sleep_ms(int ms)
-{
-    struct timespec ts = {ms / 1000, (long)(ms % 1000) * 1000000L};
-    nanosleep(&ts, NULL);
-}
-
 static int setup(void **state)
 {
     (void)state;
@@ -94,7 +88,7 @@ static void set_fenced(const char *value)
 static void expect_no_writes(int ms)
 {
     int64_t before = th_kafka_end_sum(g_brk.bootstrap, TOPIC, NPART);
-    sleep_ms(ms);
+    th_sleep_ms(ms);
     int64_t after = th_kafka_end_sum(g_brk.bootstrap, TOPIC, NPART);
     TH_CHECK(after == before, "records landed on a fenced broker: %lld -> %lld", (long long)before,
              (long long)after);
@@ -108,7 +102,7 @@ static void test_fence(void **state)
     TH_CHECK(th_kafka_wait_count(g_brk.bootstrap, TOPIC, NPART, 200, th_ms(20000), NULL) == 0,
              "the load does not get through");
     for (int i = 0; i < 200 && !th_kafka_member_assigned(member); i++)
-        sleep_ms(50);
+        th_sleep_ms(50);
     TH_CHECK(th_kafka_member_assigned(member), "the member never got partitions");
     expect_fenced("false");
 

@@ -65,12 +65,6 @@ typedef struct app {
 
 static app_t *g_app;
 
-static void sleep_ms(int ms)
-{
-    struct timespec ts = {ms / 1000, (long)(ms % 1000) * 1000000L};
-    nanosleep(&ts, NULL);
-}
-
 static long seq_of(const void *value, size_t len)
 {
     char buf[32];
@@ -131,7 +125,7 @@ static void *producer_main(void *arg)
             atomic_fetch_add(&a->produced, 1);
         rd_kafka_poll(rk, 0);
         if (seq % 10 == 0)
-            sleep_ms(5);
+            th_sleep_ms(5);
     }
     /* Whatever the fenced primary did not acknowledge is given up: only
      * acknowledged records count. */
@@ -314,7 +308,7 @@ static void wait_all_processed(app_t *a, const char *bootstrap)
             left += seq >= 0 && !a->processed[seq];
         }
         if (left)
-            sleep_ms(100);
+            th_sleep_ms(100);
     }
     th_recs_free(&dr);
     TH_CHECK(!left, "%ld records still unprocessed on %s: %s", left, bootstrap, a->error);
@@ -330,7 +324,7 @@ static void app_start(app_t *a, const char *bootstrap)
     pthread_create(&a->producer, NULL, producer_main, a);
     pthread_create(&a->consumer, NULL, consumer_main, a);
     for (int i = 0; i < 300 && atomic_load(&a->processed_count) < start + 2000; i++)
-        sleep_ms(100);
+        th_sleep_ms(100);
     TH_CHECK(atomic_load(&a->processed_count) >= start + 2000,
              "the group does not get going on %s: %s", bootstrap, a->error);
 }
@@ -351,7 +345,7 @@ static void expect_resume(app_t *a, const char *bootstrap)
     atomic_store(&a->stop, false);
     pthread_create(&a->consumer, NULL, consumer_main, a);
     wait_all_processed(a, bootstrap);
-    sleep_ms(1000); /* time to read anything twice */
+    th_sleep_ms(1000); /* time to read anything twice */
     atomic_store(&a->stop, true);
     pthread_join(a->consumer, NULL);
     TH_CHECK(!a->error[0], "%s", a->error);

@@ -29,12 +29,6 @@
 
 static th_fo_t g_fo;
 
-static void sleep_ms(int ms)
-{
-    struct timespec ts = {ms / 1000, (long)(ms % 1000) * 1000000L};
-    nanosleep(&ts, NULL);
-}
-
 static int setup(void **state)
 {
     (void)state;
@@ -69,7 +63,7 @@ static void wait_monitor_ready(void)
         json_decref(s);
         if (ready)
             return;
-        sleep_ms(200);
+        th_sleep_ms(200);
     }
     fail_msg("the monitor never saw the primary up with a lag sample");
 }
@@ -87,7 +81,7 @@ static void wait_checkpoints(void)
         json_decref(c);
         if (n == NPART)
             return;
-        sleep_ms(200);
+        th_sleep_ms(200);
     }
     fail_msg("the mirror did not checkpoint group billing");
 }
@@ -100,17 +94,24 @@ static void test_flapping_never_fails_over(void **state)
     int pid = th_proc_pid(g_fo.primary.proc);
     for (int i = 0; i < 12; i++) {
         kill(pid, SIGSTOP);
-        sleep_ms(1000);
+        th_sleep_ms(1000);
         kill(pid, SIGCONT);
-        sleep_ms(1000);
+        th_sleep_ms(1000);
     }
-    sleep_ms(3000);
+    th_sleep_ms(3000);
     json_t *reports = th_fo_reports(&g_fo);
     TH_CHECK(json_array_size(reports) == 0, "a flapping primary started %zu switch(es)",
              json_array_size(reports));
     json_decref(reports);
     th_fo_expect_dns(&g_fo, TH_FO_PRIMARY_IP);
-    /* The monitor did see the failures. */
+    /* The monitor did see the outages (else this test proves nothing), and
+     * never declared the primary down. */
+    json_t *st = status();
+    json_int_t failed = json_integer_value(
+        json_object_get(json_object_get(st, "health"), "failed_intervals_total"));
+    json_decref(st);
+    TH_CHECK(failed >= 6, "only %lld failed intervals seen in 12 outages of 1 s",
+             (long long)failed);
     TH_CHECK(strstr(th_proc_output(g_fo.proc), "declared down") == NULL,
              "declared down by flaps: %s", th_proc_output(g_fo.proc));
     th_kafka_load_stop(load);
@@ -124,7 +125,7 @@ static void test_kill9_fails_over_on_its_own(void **state)
     th_kafka_commit(g_fo.primary.bootstrap, "billing", TOPIC, committed, NPART);
     wait_monitor_ready();
     wait_checkpoints();
-    sleep_ms(1500); /* a lag sample after them */
+    th_sleep_ms(1500); /* a lag sample after them */
     th_broker_stop(&g_fo.primary, SIGKILL);
     /* The load's producer now has nowhere to write; it is not checked. */
     json_t *reports = NULL;
@@ -133,7 +134,7 @@ static void test_kill9_fails_over_on_its_own(void **state)
         reports = th_fo_reports(&g_fo);
         if (json_array_size(reports) > 0)
             break;
-        sleep_ms(200);
+        th_sleep_ms(200);
     }
     TH_CHECK(json_array_size(reports) == 1, "no automatic failover: %s", th_proc_output(g_fo.proc));
     const char *id = json_string_value(json_object_get(json_array_get(reports, 0), "id"));

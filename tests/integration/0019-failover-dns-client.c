@@ -36,12 +36,6 @@ static char g_ns[32], g_veth[16], g_net[32]; /* g_net: "10.213.N" */
 static char g_etc[128];                      /* /etc/netns/<ns> */
 static int g_ns_made;
 
-static void sleep_ms(int ms)
-{
-    struct timespec ts = {ms / 1000, (long)(ms % 1000) * 1000000L};
-    nanosleep(&ts, NULL);
-}
-
 /* Run "ip ARGS..." and fail the test unless it succeeds. */
 static void ip(const char *const *args)
 {
@@ -151,7 +145,7 @@ static void feed_until(int fd, long *seq, const char *bootstrap, long want, th_p
             int n = snprintf(line, sizeof(line), "ns-%ld\n", (*seq)++);
             if (write(fd, line, (size_t)n) != n)
                 fail_msg("kcat stopped reading: %s", th_proc_output(kcat));
-            sleep_ms(20);
+            th_sleep_ms(20);
         }
         if (direct_records(bootstrap) >= want)
             return;

@@ -76,6 +76,13 @@ static void th__sleep_ms(int ms)
         ;
 }
 
+void th_sleep_ms(int ms)
+{
+    struct timespec ts = {ms / 1000, (long)(ms % 1000) * 1000000L};
+    while (nanosleep(&ts, &ts) < 0 && errno == EINTR)
+        ;
+}
+
 int th_ms(int ms)
 {
     const char *s = getenv("TEST_TIMEOUT_MULT");

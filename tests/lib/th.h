@@ -45,6 +45,9 @@ typedef struct th_proc th_proc_t;
 /** @return @p ms multiplied by env TEST_TIMEOUT_MULT (integer >= 1, default 1). */
 int th_ms(int ms);
 
+/** Sleep @p ms milliseconds (not scaled: a pace, not a timeout). */
+void th_sleep_ms(int ms);
+
 /** Path of binary @p name ("xdc-broker") in env XDC_BIN_DIR. Fails the
  *  current cmocka test with a clear message when XDC_BIN_DIR is unset or the
  *  binary is not executable.  @return harness-owned path. */

@@ -17,12 +17,6 @@
 #include <sys/stat.h>
 #include <time.h>
 
-static void sleep_ms(int ms)
-{
-    struct timespec ts = {ms / 1000, (long)(ms % 1000) * 1000000L};
-    nanosleep(&ts, NULL);
-}
-
 /* Both sites on one port, at two loopback addresses: the name's port. */
 static void sites_start(th_fo_t *f)
 {
@@ -86,6 +80,13 @@ void th_fo_controller_start(th_fo_t *f, const char *extra)
     f->proc = th_spawn(argv, log);
     if (!f->proc || th_wait_tcp("127.0.0.1", f->http_port, th_ms(15000)) != 0)
         fail_msg("xdc-failover did not start: %s", f->proc ? th_proc_output(f->proc) : "spawn");
+    /* Ready, and the runtime's liveness route answers. */
+    int status;
+    char *body = NULL;
+    th_http_get(f->http_port, "/health", &status, &body);
+    TH_CHECK(status == 200 && body && strstr(body, "\"ok\""), "GET /health: %d %s", status,
+             body ? body : "");
+    free(body);
 }
 
 void th_fo_start(th_fo_t *f, const char *dir, const char *topic, int nparts,
@@ -131,7 +132,7 @@ json_t *th_fo_wait_report(th_fo_t *f, const char *id, int timeout_ms)
         if (outcome && strcmp(outcome, "running") != 0)
             return r;
         json_decref(r);
-        sleep_ms(200);
+        th_sleep_ms(200);
     }
     fail_msg("switch %s did not finish: %s", id, th_proc_output(f->proc));
     return NULL;

@@ -21,12 +21,6 @@
 #include <unistd.h>
 #include <errno.h>
 
-#define CHECK(cond, ...)                                                                           \
-    do {                                                                                           \
-        if (!(cond))                                                                               \
-            fail_msg(__VA_ARGS__);                                                                 \
-    } while (0)
-
 /* The most partitions a check handles; the tests use 8. */
 #define MC_MAXPART 64
 
@@ -82,16 +76,16 @@ int64_t th_mc_now_ms(void)
 
 static void mc_nparts(int nparts)
 {
-    CHECK(nparts > 0 && nparts <= MC_MAXPART, "th_mcheck: %d partitions", nparts);
+    TH_CHECK(nparts > 0 && nparts <= MC_MAXPART, "th_mcheck: %d partitions", nparts);
 }
 
 void th_mc_wait_count(const char *bootstrap, const char *topic, int nparts, int64_t want,
                       int timeout_ms, th_mirror_t *m)
 {
     int64_t have;
-    CHECK(th_kafka_wait_count(bootstrap, topic, nparts, want, timeout_ms, &have) == 0,
-          "%s holds %" PRId64 " of %" PRId64 " records after %d ms; mirror log:\n%s", topic, have,
-          want, timeout_ms, m && m->proc ? th_mirror_log(m) : "(not running)");
+    TH_CHECK(th_kafka_wait_count(bootstrap, topic, nparts, want, timeout_ms, &have) == 0,
+             "%s holds %" PRId64 " of %" PRId64 " records after %d ms; mirror log:\n%s", topic,
+             have, want, timeout_ms, m && m->proc ? th_mirror_log(m) : "(not running)");
 }
 
 void th_mc_compare(const th_pair_t *p, const char *topic, const char *remote, th_mirror_check_t *c)
@@ -103,16 +97,16 @@ void th_mc_compare(const th_pair_t *p, const char *topic, const char *remote, th
     size_t nsrc = src.count, ndst = dst.count;
     th_recs_free(&src);
     th_recs_free(&dst);
-    CHECK(c->missing == 0 && c->mismatched == 0,
-          "%s -> %s: %zu source, %zu target records: missing %ld, mismatched %ld: %s", topic,
-          remote, nsrc, ndst, c->missing, c->mismatched, c->first_problem);
+    TH_CHECK(c->missing == 0 && c->mismatched == 0,
+             "%s -> %s: %zu source, %zu target records: missing %ld, mismatched %ld: %s", topic,
+             remote, nsrc, ndst, c->missing, c->mismatched, c->first_problem);
 }
 
 void th_mc_expect_identical(const th_pair_t *p, const char *topic, const char *remote)
 {
     th_mirror_check_t c;
     th_mc_compare(p, topic, remote, &c);
-    CHECK(c.duplicates == 0, "%s -> %s: %ld duplicates", topic, remote, c.duplicates);
+    TH_CHECK(c.duplicates == 0, "%s -> %s: %ld duplicates", topic, remote, c.duplicates);
 }
 
 json_t *th_mc_flow0(json_t *j)
@@ -150,7 +144,7 @@ void th_mc_wait_lag_zero(const th_pair_t *p, th_mirror_t *m, const char *topic, 
         json_decref(j);
         if (ok == nparts)
             return;
-        CHECK(tries < 100, "lag of %s did not reach 0 matching the log ends", topic);
+        TH_CHECK(tries < 100, "lag of %s did not reach 0 matching the log ends", topic);
         usleep(200 * 1000);
     }
 }
@@ -158,17 +152,10 @@ void th_mc_wait_lag_zero(const th_pair_t *p, th_mirror_t *m, const char *topic, 
 void th_mc_wait_assigned(th_mirror_t *m, const char *topic, int n)
 {
     for (int tries = 0;; tries++) {
-        json_t *j = th_http_get_json(m->http_port, "/v1/lag"), *part;
-        int have = 0;
-        size_t i;
-        json_array_foreach(json_object_get(th_mc_flow0(j), "partitions"), i, part)
-        {
-            have += mc_is(part, "topic", topic);
-        }
-        json_decref(j);
+        int have = th_mc_assigned(m, topic);
         if (have == n)
             return;
-        CHECK(tries < 150, "%s: %d of %d partitions assigned after 30 s", topic, have, n);
+        TH_CHECK(tries < 150, "%s: %d of %d partitions assigned after 30 s", topic, have, n);
         usleep(200 * 1000);
     }
 }
@@ -218,6 +205,18 @@ static int mc_check_lag_sample(json_t *parts, const char *topic, int nparts, con
     return n;
 }
 
+void th_mc_expect_identity_copy(const th_pair_t *p, th_mirror_t *m, const char *topic, int nparts,
+                                int64_t nrec, int timeout_ms)
+{
+    th_mc_wait_count(p->dr, topic, nparts, nrec, timeout_ms, m);
+    th_mc_expect_identical(p, topic, topic);
+    th_mc_wait_lag_zero(p, m, topic, topic, nparts);
+    th_mc_expect_offset_syncs(p->primary, p->dr, "mm2-offset-syncs.primary.internal", topic,
+                              nparts);
+    TH_CHECK(th_kafka_partitions(p->primary, "mm2-offset-syncs.dr.internal") == 0,
+             "offset syncs written to the source too");
+}
+
 void th_mc_expect_offset_syncs(const char *source_bootstrap, const char *syncs_bootstrap,
                                const char *syncs_topic, const char *topic, int nparts)
 {
@@ -225,14 +224,14 @@ void th_mc_expect_offset_syncs(const char *source_bootstrap, const char *syncs_b
     int64_t last_up[MC_MAXPART], last_down[MC_MAXPART], ends[MC_MAXPART];
     mc_nparts(nparts);
     th_kafka_consume_all(syncs_bootstrap, syncs_topic, &syncs, th_ms(30000));
-    CHECK(syncs.count > 0, "no offset syncs in %s", syncs_topic);
+    TH_CHECK(syncs.count > 0, "no offset syncs in %s", syncs_topic);
     for (int i = 0; i < nparts; i++)
         last_up[i] = last_down[i] = -1;
     for (size_t i = 0; i < syncs.count; i++) {
         const th_rec_t *r = &syncs.v[i];
         ckpt_offset_sync_t s;
-        CHECK(ckpt_offset_sync_decode(r->key, r->key_len, r->value, r->value_len, &s) == 0,
-              "offset sync %zu does not decode", i);
+        TH_CHECK(ckpt_offset_sync_decode(r->key, r->key_len, r->value, r->value_len, &s) == 0,
+                 "offset sync %zu does not decode", i);
         if (s.topic_len == strlen(topic) && memcmp(s.topic, topic, s.topic_len) == 0 &&
             s.partition >= 0 && s.partition < nparts) {
             last_up[s.partition] = s.upstream_offset;
@@ -242,9 +241,9 @@ void th_mc_expect_offset_syncs(const char *source_bootstrap, const char *syncs_b
     th_recs_free(&syncs);
     th_kafka_end_offsets(source_bootstrap, topic, ends, nparts);
     for (int p = 0; p < nparts; p++)
-        CHECK(last_up[p] == ends[p] - 1 && last_down[p] == ends[p] - 1,
-              "%s/%d: last sync %" PRId64 " -> %" PRId64 ", log end %" PRId64, topic, p, last_up[p],
-              last_down[p], ends[p]);
+        TH_CHECK(last_up[p] == ends[p] - 1 && last_down[p] == ends[p] - 1,
+                 "%s/%d: last sync %" PRId64 " -> %" PRId64 ", log end %" PRId64, topic, p,
+                 last_up[p], last_down[p], ends[p]);
 }
 
 /* The value of the /metrics sample starting with @p prefix (name and
@@ -252,7 +251,7 @@ void th_mc_expect_offset_syncs(const char *source_bootstrap, const char *syncs_b
 static double mc_metric(const char *text, const char *prefix)
 {
     const char *p = strstr(text, prefix);
-    CHECK(p, "no sample %s in /metrics:\n%s", prefix, text);
+    TH_CHECK(p, "no sample %s in /metrics:\n%s", prefix, text);
     return strtod(p + strlen(prefix), NULL);
 }
 
@@ -260,21 +259,21 @@ void th_mc_expect_metrics(th_mirror_t *m, const char *topic, int nparts, long mi
 {
     int status = 0;
     char *body = NULL;
-    CHECK(th_http_get(m->http_port, "/metrics", &status, &body) == 0 && status == 200,
-          "GET /metrics: %d", status);
+    TH_CHECK(th_http_get(m->http_port, "/metrics", &status, &body) == 0 && status == 200,
+             "GET /metrics: %d", status);
     double records = mc_metric(body, "xdc_mirror_records_total{flow=\"primary->dr\"} ");
     double count =
         mc_metric(body, "xdc_mirror_replication_latency_seconds_count{flow=\"primary->dr\"} ");
-    CHECK(records >= (double)min_records && count == records,
-          "records_total %.0f, latency count %.0f", records, count);
-    CHECK(mc_metric(body, "xdc_mirror_duplicates_total{flow=\"primary->dr\"} ") == 0,
-          "duplicates reported");
+    TH_CHECK(records >= (double)min_records && count == records,
+             "records_total %.0f, latency count %.0f", records, count);
+    TH_CHECK(mc_metric(body, "xdc_mirror_duplicates_total{flow=\"primary->dr\"} ") == 0,
+             "duplicates reported");
     for (int p = 0; p < nparts; p++) {
         char prefix[256];
         snprintf(prefix, sizeof(prefix),
                  "xdc_mirror_lag_records{flow=\"primary->dr\",topic=\"%s\",partition=\"%d\"} ",
                  topic, p);
-        CHECK(mc_metric(body, prefix) == 0, "%s/%d: lag in /metrics is not 0", topic, p);
+        TH_CHECK(mc_metric(body, prefix) == 0, "%s/%d: lag in /metrics is not 0", topic, p);
     }
     free(body);
 }
@@ -289,17 +288,17 @@ void th_mc_expect_heartbeats(const th_pair_t *p, th_mirror_t *m)
         json_decref(j);
         if (ms >= 0 && th_kafka_end_sum(p->dr, "primary.heartbeats", 1) > 0)
             break;
-        CHECK(tries < 50, "no heartbeat latency after 10 s");
+        TH_CHECK(tries < 50, "no heartbeat latency after 10 s");
         usleep(200 * 1000);
     }
     th_recs_t hbs = {0};
     th_kafka_consume_all(p->dr, "primary.heartbeats", &hbs, th_ms(30000));
-    CHECK(hbs.count > 0, "no heartbeat replicated");
+    TH_CHECK(hbs.count > 0, "no heartbeat replicated");
     ckpt_heartbeat_t hb;
     int rc = ckpt_heartbeat_decode(hbs.v[0].key, hbs.v[0].key_len, hbs.v[0].value,
                                    hbs.v[0].value_len, &hb);
     th_recs_free(&hbs);
-    CHECK(rc == 0, "replicated heartbeat does not decode");
+    TH_CHECK(rc == 0, "replicated heartbeat does not decode");
 }
 
 int64_t th_mc_status_counter(th_mirror_t *m, const char *name)
@@ -359,12 +358,12 @@ void th_mc_lag_tracks_log_ends(const th_pair_t *p, th_mirror_t *m, const char *t
         samples += mc_check_lag_sample(json_object_get(th_mc_flow0(j), "partitions"), topic, nparts,
                                        s1, s2, t1, t2, slack, why, sizeof(why));
         json_decref(j);
-        CHECK(!why[0], "sample %d: %s", i, why);
+        TH_CHECK(!why[0], "sample %d: %s", i, why);
     }
     long produced = th_kafka_load_stop(*load);
     *load = NULL;
-    CHECK(samples >= nparts * 5, "only %d partition samples", samples);
-    CHECK(produced > 1000, "load produced only %ld records", produced);
+    TH_CHECK(samples >= nparts * 5, "only %d partition samples", samples);
+    TH_CHECK(produced > 1000, "load produced only %ld records", produced);
     th_mc_wait_lag_zero(p, m, topic, remote, nparts);
 }
 
@@ -374,7 +373,7 @@ void th_mc_kill9(const th_pair_t *p, th_mirror_t *m, const char *topic, const ch
     *load = th_kafka_load_start(p->primary, topic, nparts, value_len, 20);
     usleep(4000 * 1000);
     int64_t before = th_kafka_end_sum(p->dr, remote, nparts);
-    CHECK(th_mirror_stop(m, SIGKILL) == -SIGKILL, "mirror was not killed");
+    TH_CHECK(th_mirror_stop(m, SIGKILL) == -SIGKILL, "mirror was not killed");
     usleep(1000 * 1000);
     th_mirror_restart(m);
     usleep(3000 * 1000);
@@ -389,10 +388,10 @@ void th_mc_kill9(const th_pair_t *p, th_mirror_t *m, const char *topic, const ch
     print_message("killed with %" PRId64 " of %ld records on the target; duplicates on the "
                   "target %ld, counted %" PRId64 ", not written again %" PRId64 "\n",
                   before, total, c.duplicates, dups, avoided);
-    CHECK(before > 0 && before < total, "the kill was not mid-stream (%" PRId64 ")", before);
-    CHECK(c.duplicates == dups, "target holds %ld duplicates, the mirror counted %" PRId64,
-          c.duplicates, dups);
-    CHECK(avoided > 0, "the restart found nothing acknowledged but uncommitted");
+    TH_CHECK(before > 0 && before < total, "the kill was not mid-stream (%" PRId64 ")", before);
+    TH_CHECK(c.duplicates == dups, "target holds %ld duplicates, the mirror counted %" PRId64,
+             c.duplicates, dups);
+    TH_CHECK(avoided > 0, "the restart found nothing acknowledged but uncommitted");
 }
 
 void th_mc_scale_out(const th_pair_t *p, th_mirror_t *m1, th_mirror_t *m2, const char *dir,
@@ -410,14 +409,14 @@ void th_mc_scale_out(const th_pair_t *p, th_mirror_t *m1, th_mirror_t *m2, const
             break;
         usleep(200 * 1000);
     }
-    CHECK(a1 > 0 && a2 > 0 && a1 + a2 == nparts, "partitions not shared: %d + %d", a1, a2);
+    TH_CHECK(a1 > 0 && a2 > 0 && a1 + a2 == nparts, "partitions not shared: %d + %d", a1, a2);
     th_kafka_produce(p->primary, topic, nparts, 0, n, topic);
     th_mc_wait_count(p->dr, remote, nparts, n, th_ms(60000), m2);
     th_mirror_stop(m1, SIGKILL);
     int64_t t0 = th_mc_now_ms();
     while (th_mc_assigned(m2, topic) < nparts) {
-        CHECK(th_mc_now_ms() - t0 < th_ms(30000), "the survivor holds %d partitions after 30 s",
-              th_mc_assigned(m2, topic));
+        TH_CHECK(th_mc_now_ms() - t0 < th_ms(30000), "the survivor holds %d partitions after 30 s",
+                 th_mc_assigned(m2, topic));
         usleep(200 * 1000);
     }
     print_message("the survivor took over all %d partitions %" PRId64 " ms after the kill\n",
@@ -451,7 +450,8 @@ void th_mc_active_active(const th_pair_t *p, th_mirror_t *m, const char *topic, 
     usleep(4000 * 1000); /* a loop would show up as growth by now */
     int64_t pn = th_kafka_end_sum(p->primary, topic, nparts);
     int64_t dn = th_kafka_end_sum(p->dr, topic, nparts);
-    CHECK(pn == 2 * n && dn == 2 * n, "records looped: primary %" PRId64 ", dr %" PRId64, pn, dn);
+    TH_CHECK(pn == 2 * n && dn == 2 * n, "records looped: primary %" PRId64 ", dr %" PRId64, pn,
+             dn);
     th_recs_t rp = {0}, rd = {0};
     th_kafka_consume_all(p->primary, topic, &rp, th_ms(30000));
     th_kafka_consume_all(p->dr, topic, &rd, th_ms(30000));
@@ -459,12 +459,12 @@ void th_mc_active_active(const th_pair_t *p, th_mirror_t *m, const char *topic, 
     long d_local = mc_count_origin(&rd, NULL), d_primary = mc_count_origin(&rd, "primary");
     th_recs_free(&rp);
     th_recs_free(&rd);
-    CHECK(p_local == n && p_dr == n, "primary: %ld local, %ld from dr", p_local, p_dr);
-    CHECK(d_local == n && d_primary == n, "dr: %ld local, %ld from primary", d_local, d_primary);
-    CHECK(th_kafka_end_sum(p->primary, "dr.heartbeats", 1) > 0 &&
-              th_kafka_end_sum(p->dr, "primary.heartbeats", 1) > 0,
-          "heartbeats not mirrored both ways");
-    CHECK(th_kafka_partitions(p->primary, "primary.heartbeats") == 0 &&
-              th_kafka_partitions(p->dr, "dr.heartbeats") == 0,
-          "heartbeats went back where they came from");
+    TH_CHECK(p_local == n && p_dr == n, "primary: %ld local, %ld from dr", p_local, p_dr);
+    TH_CHECK(d_local == n && d_primary == n, "dr: %ld local, %ld from primary", d_local, d_primary);
+    TH_CHECK(th_kafka_end_sum(p->primary, "dr.heartbeats", 1) > 0 &&
+                 th_kafka_end_sum(p->dr, "primary.heartbeats", 1) > 0,
+             "heartbeats not mirrored both ways");
+    TH_CHECK(th_kafka_partitions(p->primary, "primary.heartbeats") == 0 &&
+                 th_kafka_partitions(p->dr, "dr.heartbeats") == 0,
+             "heartbeats went back where they came from");
 }

@@ -52,6 +52,13 @@ void th_mc_compare(const th_pair_t *p, const char *topic, const char *remote, th
 /** th_mc_compare(), and no duplicates either. */
 void th_mc_expect_identical(const th_pair_t *p, const char *topic, const char *remote);
 
+/** The identity scenario after @p m started copying @p nrec records of
+ *  @p topic (IdentityReplicationPolicy, offset-syncs.topic.location =
+ *  target): the copy arrives within @p timeout_ms and is identical, lag
+ *  reaches 0, and the syncs are on the target only, named after the source. */
+void th_mc_expect_identity_copy(const th_pair_t *p, th_mirror_t *m, const char *topic, int nparts,
+                                int64_t nrec, int timeout_ms);
+
 /** The first flow of a /v1/lag or /v1/status answer.  @return borrowed. */
 json_t *th_mc_flow0(json_t *j);
 

@@ -26,6 +26,7 @@ static void test_fo_health_quorum_is_a_majority_of_probes(void **state)
     assert_int_equal(h.fail_streak, 1);
     fo_health_observe(&h, 0, 0, 3000); /* no probe ran: no evidence of health */
     assert_int_equal(h.fail_streak, 2);
+    assert_int_equal(h.failed_total, 2);
 }
 
 static void test_fo_health_down_after_threshold_with_t0(void **state)
