@@ -142,15 +142,13 @@ typedef struct fo_health_policy {
 
 typedef struct fo_health {
     fo_health_policy_t policy;
-    bool up;                      /* the verdict; a new monitor starts up */
-    int fail_streak;              /* failed intervals in a row */
-    int ok_streak;                /* good intervals in a row */
-    long failed_total;            /* failed intervals ever, for the status */
-    int64_t streak_start_ms;      /* the first failed interval of the streak: the outage's t0 */
-    int64_t down_ms;              /* when the verdict went down */
-    int64_t held_until_ms;        /* no automatic failover before */
-    int64_t streak_start_wall_ms; /* the caller's wall clock for the two above, for reports */
-    int64_t down_wall_ms;
+    bool up;                 /* the verdict; a new monitor starts up */
+    int fail_streak;         /* failed intervals in a row */
+    int ok_streak;           /* good intervals in a row */
+    long failed_total;       /* failed intervals ever, for the status */
+    int64_t streak_start_ms; /* the first failed interval of the streak: the outage's t0 */
+    int64_t down_ms;         /* when the verdict went down */
+    int64_t held_until_ms;   /* no automatic failover before */
 } fo_health_t;
 
 enum fo_health_event {

@@ -24,7 +24,9 @@ struct fo_monitor {
     json_t *probes;  /* the last interval's probes */
     fo_lag_t lag;    /* the last lag sample of primary->dr */
     int64_t lag_wall_ms;
-    int refused_episode; /* an automatic failover was refused in this down episode */
+    int64_t t0_wall_ms;   /* wall time of the failure streak's first interval, for reports */
+    int64_t down_wall_ms; /* and of the down verdict */
+    int refused_episode;  /* an automatic failover was refused in this down episode */
 };
 
 static void sleep_until(fo_monitor_t *m, int64_t deadline)
@@ -140,8 +142,8 @@ static void auto_failover(fo_monitor_t *m)
     } else {
         fo_switch_req_t req = {.kind = "failover",
                                .planned = 0,
-                               .t0_ms = m->health.streak_start_wall_ms,
-                               .detect_ms = m->health.down_wall_ms,
+                               .t0_ms = m->t0_wall_ms,
+                               .detect_ms = m->down_wall_ms,
                                .rpo = rpo};
         json_t *report = NULL;
         fo_switch(m->fo, &req, &report);
@@ -164,9 +166,9 @@ static void interval(fo_monitor_t *m)
     int64_t now = xdc_mono_ms();
     int ev = fo_health_observe(&m->health, failed, total, now);
     if (m->health.fail_streak == 1)
-        m->health.streak_start_wall_ms = xdc_wall_ms();
+        m->t0_wall_ms = xdc_wall_ms();
     if (ev == FO_HEALTH_DOWN)
-        m->health.down_wall_ms = xdc_wall_ms();
+        m->down_wall_ms = xdc_wall_ms();
     bool go = strcmp(site, "primary") == 0 && m->fo->conf->auto_enabled &&
               fo_health_may_fail_over(&m->health, now);
     pthread_mutex_unlock(&m->lock);
