@@ -106,11 +106,19 @@ typedef struct fo_switch_req {
     int64_t t0_ms;     /* wall ms the incident or drill began (RTO's start); 0 = now */
     int64_t detect_ms; /* wall ms the outage was declared; 0 = none (operator's request) */
     json_t *rpo;       /* unplanned: the estimate from the last lag sample; borrowed, may be NULL */
+    const char *id;    /* the report id fo_switch_begin() gave, or NULL: fo_switch() claims */
 } fo_switch_req_t;
+
+/** Claim the controller for one switch before running it elsewhere (the
+ *  HTTP API answers with the id while a thread runs fo_switch() with it).
+ *  The report is visible as "running" from now on.
+ *  @param id out: the report id.  @return 0, or XDC_ESTATE when a switch runs. */
+int fo_switch_begin(fo_t *fo, const char *kind, char *id, size_t len);
 
 /** Move clients from one site to the other: fence, drain, checkpoints,
  *  offsets, DNS, verification, each timed in the report. Runs in the
- *  calling thread; one switch at a time (XDC_ESTATE otherwise).
+ *  calling thread; one switch at a time (XDC_ESTATE otherwise, unless
+ *  @p req->id says the caller claimed it with fo_switch_begin()).
  *  @param report out: caller-owned JSON, also written to report.dir and
  *  appended to its history; set whenever the switch started.
  *  @return 0 when clients are on the new site (outcome "completed" or

@@ -78,6 +78,10 @@ int fo__report_begin(fo_t *fo, const char *kind, char *id, size_t len)
     char stamp[32];
     strftime(stamp, sizeof(stamp), "%Y%m%dT%H%M%S", &tm);
     snprintf(id, len, "%s%03dZ-%s", stamp, (int)(ms % 1000), kind);
+    /* Visible at once: a client polls GET /v1/reports/<id> from now on. */
+    json_t *r = json_pack("{s:s, s:s, s:s}", "id", id, "kind", kind, "outcome", "running");
+    fo__report_publish(fo, r);
+    json_decref(r);
     return 0;
 }
 

@@ -18,6 +18,7 @@ typedef struct fo_daemon {
     int worker_started; /* under lock: join before the next one */
     fo_switch_req_t req;
     char kind[16];
+    char id[128]; /* the running switch's report id */
 } fo_daemon_t;
 
 static fo_daemon_t *daemon_of(void *opaque)
@@ -63,34 +64,27 @@ static int start_switch(fo_daemon_t *d, const char *kind, const http_request_t *
     }
     json_decref(body);
     pthread_mutex_lock(&d->lock);
-    pthread_mutex_lock(&d->fo->lock);
-    int busy = d->fo->busy;
-    pthread_mutex_unlock(&d->fo->lock);
-    if (busy) {
+    if (fo_switch_begin(d->fo, kind, d->id, sizeof(d->id)) < 0) {
         pthread_mutex_unlock(&d->lock);
         return error_body(resp, 409, "a switch is running: see GET /v1/reports"), 0;
     }
     if (d->worker_started)
         pthread_join(d->worker, NULL);
     snprintf(d->kind, sizeof(d->kind), "%s", kind);
-    d->req = (fo_switch_req_t){.kind = d->kind, .planned = planned, .dry_run = dry_run};
+    d->req =
+        (fo_switch_req_t){.kind = d->kind, .planned = planned, .dry_run = dry_run, .id = d->id};
     d->worker_started = pthread_create(&d->worker, NULL, worker_main, d) == 0;
     pthread_mutex_unlock(&d->lock);
-    if (!d->worker_started)
+    if (!d->worker_started) {
+        /* Nothing ran: release the claim with a report that says so. */
+        json_t *r = json_pack("{s:s, s:s, s:s, s:s}", "id", d->id, "kind", kind, "outcome",
+                              "failed", "error", "cannot start the switch's thread");
+        fo__report_end(d->fo, r);
+        json_decref(r);
         return error_body(resp, 500, "cannot start the switch's thread"), 0;
-    /* The report exists once the worker has claimed the controller. */
-    json_t *cur = NULL;
-    for (int i = 0; i < 500 && !cur; i++) {
-        pthread_mutex_lock(&d->fo->lock);
-        cur = d->fo->current ? json_incref(json_object_get(d->fo->current, "id")) : NULL;
-        pthread_mutex_unlock(&d->fo->lock);
-        if (!cur) {
-            struct timespec ts = {0, 2000000};
-            nanosleep(&ts, NULL);
-        }
     }
     resp->status = 202;
-    resp->body = json_pack("{s:o, s:s}", "id", cur ? cur : json_null(), "kind", kind);
+    resp->body = json_pack("{s:s, s:s}", "id", d->id, "kind", kind);
     return 0;
 }
 

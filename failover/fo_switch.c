@@ -566,7 +566,9 @@ int fo_switch(fo_t *fo, const fo_switch_req_t *req, json_t **report)
                                                               : fo->conf->mirror_url;
     snprintf(s.flow, sizeof(s.flow), "%s->%s", s.from, s.to);
     char id[128];
-    if (fo__report_begin(fo, req->kind, id, sizeof(id)) < 0)
+    if (req->id)
+        snprintf(id, sizeof(id), "%s", req->id);
+    else if (fo__report_begin(fo, req->kind, id, sizeof(id)) < 0)
         return XDC_ESTATE;
     report_init(&s, id);
     int rc = run_phases(&s);
@@ -574,4 +576,9 @@ int fo_switch(fo_t *fo, const fo_switch_req_t *req, json_t **report)
     fo__report_end(fo, s.report);
     *report = s.report;
     return rc;
+}
+
+int fo_switch_begin(fo_t *fo, const char *kind, char *id, size_t len)
+{
+    return fo__report_begin(fo, kind, id, len);
 }
