@@ -217,14 +217,16 @@ void th_mc_expect_identity_copy(const th_pair_t *p, th_mirror_t *m, const char *
              "offset syncs written to the source too");
 }
 
-void th_mc_expect_offset_syncs(const char *source_bootstrap, const char *syncs_bootstrap,
-                               const char *syncs_topic, const char *topic, int nparts)
+/* Reads @p syncs_topic once and checks that the last sync of every
+ * partition of @p topic maps the source's last record (@p ends - 1) to the
+ * same offset.  @return 0 when it does, else -1 with the reason in @p why. */
+static int mc_read_offset_syncs(const char *syncs_bootstrap, const char *syncs_topic,
+                                const char *topic, int nparts, const int64_t *ends, char *why,
+                                size_t len)
 {
     th_recs_t syncs = {0};
-    int64_t last_up[MC_MAXPART], last_down[MC_MAXPART], ends[MC_MAXPART];
-    mc_nparts(nparts);
+    int64_t last_up[MC_MAXPART], last_down[MC_MAXPART];
     th_kafka_consume_all(syncs_bootstrap, syncs_topic, &syncs, th_ms(30000));
-    TH_CHECK(syncs.count > 0, "no offset syncs in %s", syncs_topic);
     for (int i = 0; i < nparts; i++)
         last_up[i] = last_down[i] = -1;
     for (size_t i = 0; i < syncs.count; i++) {
@@ -238,12 +240,38 @@ void th_mc_expect_offset_syncs(const char *source_bootstrap, const char *syncs_b
             last_down[s.partition] = s.downstream_offset;
         }
     }
+    size_t count = syncs.count;
     th_recs_free(&syncs);
+    if (count == 0) {
+        snprintf(why, len, "no offset syncs in %s", syncs_topic);
+        return -1;
+    }
+    for (int p = 0; p < nparts; p++) {
+        if (last_up[p] != ends[p] - 1 || last_down[p] != ends[p] - 1) {
+            snprintf(why, len, "%s/%d: last sync %" PRId64 " -> %" PRId64 ", log end %" PRId64,
+                     topic, p, last_up[p], last_down[p], ends[p]);
+            return -1;
+        }
+    }
+    return 0;
+}
+
+void th_mc_expect_offset_syncs(const char *source_bootstrap, const char *syncs_bootstrap,
+                               const char *syncs_topic, const char *topic, int nparts)
+{
+    int64_t ends[MC_MAXPART];
+    char why[256] = "";
+    mc_nparts(nparts);
     th_kafka_end_offsets(source_bootstrap, topic, ends, nparts);
-    for (int p = 0; p < nparts; p++)
-        TH_CHECK(last_up[p] == ends[p] - 1 && last_down[p] == ends[p] - 1,
-                 "%s/%d: last sync %" PRId64 " -> %" PRId64 ", log end %" PRId64, topic, p,
-                 last_up[p], last_down[p], ends[p]);
+    /* A sync is produced once the record it maps is acknowledged by the
+     * target and the last one at the next offset flush, so lag 0 comes first:
+     * wait for the syncs to catch up. */
+    for (int tries = 0; mc_read_offset_syncs(syncs_bootstrap, syncs_topic, topic, nparts, ends, why,
+                                             sizeof(why)) != 0;
+         tries++) {
+        TH_CHECK(tries < 60, "after 30 s: %s", why);
+        usleep(500 * 1000);
+    }
 }
 
 /* The value of the /metrics sample starting with @p prefix (name and
