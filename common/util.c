@@ -1,6 +1,11 @@
 #include "common/util.h"
 
+#include "common/err.h"
+
+#include <ctype.h>
+#include <errno.h>
 #include <stdarg.h>
+#include <stdbool.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -71,4 +76,34 @@ void xdc_errbuf(char *buf, size_t len, const char *fmt, ...)
     va_start(ap, fmt);
     vsnprintf(buf, len, fmt, ap);
     va_end(ap);
+}
+
+int xdc_read_secret(const char *key, const char *path, char **out, char *errbuf, size_t errlen)
+{
+    *out = NULL;
+    FILE *f = fopen(path, "r");
+    if (!f) {
+        xdc_errbuf(errbuf, errlen, "%s: cannot read %s: %s", key, path, strerror(errno));
+        return XDC_ECONF;
+    }
+    char line[1024];
+    bool got = fgets(line, sizeof(line), f) != NULL;
+    bool failed = ferror(f);
+    fclose(f);
+    if (failed) {
+        xdc_errbuf(errbuf, errlen, "%s: cannot read %s", key, path);
+        return XDC_ECONF;
+    }
+    const char *s = got ? line : "";
+    while (isspace((unsigned char)*s))
+        s++;
+    size_t n = strlen(s);
+    while (n > 0 && isspace((unsigned char)s[n - 1]))
+        n--;
+    if (n == 0) {
+        xdc_errbuf(errbuf, errlen, "%s: %s is empty", key, path);
+        return XDC_ECONF;
+    }
+    *out = xstrndup(s, n);
+    return 0;
 }

@@ -32,6 +32,13 @@ static const conf_item_t items[] = {
     {"http.listeners", CONF_STRING, G(http_listeners), 0, 0, "http://127.0.0.1:8083",
      "Where the mirror's HTTP API listens: http://host:port. Port 0 picks a free port.", NULL,
      CONF_F_NONEMPTY, conf_check_listener},
+    {"http.token.file", CONF_STRING, G(http_token_file), 0, 0, "",
+     "A file holding the bearer token that write requests to the HTTP API (POST /v1/pause, "
+     "POST /v1/resume) must present as `Authorization: Bearer <token>`; reads need none. Its "
+     "first line is the token, surrounding whitespace trimmed. Empty disables authentication "
+     "(only sensible on 127.0.0.1). Give the failover controller the same token "
+     "(mirror.token.file).",
+     NULL, 0, NULL},
     CONF_LOG_ITEMS(mir_conf_t, log),
 };
 

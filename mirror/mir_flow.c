@@ -17,6 +17,7 @@
 #define DRAIN_TIMEOUT_MS 10000 /* revoke and shutdown wait this long for acks */
 #define RETRY_FAILED_MS  10000 /* a partition the target refused is retried after this */
 #define TAIL_WINDOW      200   /* records read back from a target partition's end */
+#define SYNCS_WAIT_MS    1000  /* a pause waits this long for its last offset syncs to land */
 
 static void part_free(mir_part_t *p)
 {
@@ -127,6 +128,18 @@ static mir_part_t *part_find(mir_flow_t *f, const char *topic, int32_t partition
     f->last_part = t->parts[partition];
     return f->last_part;
 }
+
+/* @return whether @p p must stay paused whatever resumes the others: the
+ * target refused a record, its start is not known yet, or the API's pause
+ * holds it (until its dropped records are sought back to).  Buffer.memory
+ * (f->backpressure) is checked apart: it holds every partition.
+ * @locks f->lock held. */
+static bool part_held(const mir_flow_t *f, const mir_part_t *p)
+{
+    return p->failure[0] || p->tail_pending || f->halt_requested || p->halt_rewind >= 0;
+}
+
+static void set_paused(mir_flow_t *f, rd_kafka_topic_partition_list_t *l, bool paused);
 
 /* --- offset syncs and heartbeats ---------------------------------------- */
 
@@ -284,6 +297,7 @@ static void dr_cb(rd_kafka_t *rk, const rd_kafka_message_t *m, void *opaque)
         return;
     }
     f->inflight_bytes -= r->bytes;
+    f->inflight_records--;
     if (p->failure[0]) {
         /* Behind a refused record: the retry sends these again. */
         if (!m->err)
@@ -383,6 +397,16 @@ static void handle_message(mir_flow_t *f, rd_kafka_message_t *m)
         rd_kafka_message_destroy(m); /* not ours any more, or rewound later */
         return;
     }
+    if (f->halt_requested || p->halt_rewind >= 0) {
+        /* Fetched before the pause took hold on the consumer, or behind
+         * such a record: read again from the first one on resume. */
+        if (p->halt_rewind < 0) {
+            p->halt_rewind = m->offset;
+            f->halt_dirty = true;
+        }
+        rd_kafka_message_destroy(m);
+        return;
+    }
     if (p->acked_next < 0)
         p->acked_next = m->offset;
     mir_rec_t *r = part_push(p);
@@ -406,6 +430,7 @@ static void handle_message(mir_flow_t *f, rd_kafka_message_t *m)
     rd_kafka_headers_t *h = copy_headers(f, m, src_h, &r->bytes);
     r->src = m;
     f->inflight_bytes += r->bytes;
+    f->inflight_records++;
     rd_kafka_resp_err_t err;
     for (;;) {
         err = rd_kafka_producev(
@@ -420,6 +445,7 @@ static void handle_message(mir_flow_t *f, rd_kafka_message_t *m)
     if (err) {
         rd_kafka_headers_destroy(h);
         f->inflight_bytes -= r->bytes;
+        f->inflight_records--;
         r->src = NULL;
         p->qlen--; /* the newest record: nothing is behind it */
         part_failed(f, p, m->offset, rd_kafka_err2str(err));
@@ -639,6 +665,7 @@ static void on_assign(mir_flow_t *f, rd_kafka_topic_partition_list_t *parts)
         p->committed_next = tp->offset >= 0 ? tp->offset : -1;
         p->acked_next = p->committed_next;
         p->log_end = -1;
+        p->halt_rewind = -1;
         p->caught_up_ms = xdc_wall_ms();
         mir_sync_part_init(&p->sync);
         if (t->parts[tp->partition])
@@ -663,20 +690,23 @@ static void on_assign(mir_flow_t *f, rd_kafka_topic_partition_list_t *parts)
     }
 }
 
-/* Pause the partitions on_assign() left waiting for the target; after the
- * assignment, since only assigned partitions can be paused. */
+/* Pause the partitions on_assign() left waiting for the target, and all of
+ * them while the API's pause is on; after the assignment, since only
+ * assigned partitions can be paused. Under the lock, so that a resume
+ * request cannot slip between the check and the pause. */
 static void pause_pending(mir_flow_t *f, rd_kafka_topic_partition_list_t *parts)
 {
     rd_kafka_topic_partition_list_t *l = rd_kafka_topic_partition_list_new(parts->cnt);
     pthread_mutex_lock(&f->lock);
     for (int i = 0; i < parts->cnt; i++) {
         mir_part_t *p = part_find(f, parts->elems[i].topic, parts->elems[i].partition);
-        if (p && p->tail_pending)
+        if (p && (p->tail_pending || f->halt_requested))
             rd_kafka_topic_partition_list_add(l, parts->elems[i].topic, parts->elems[i].partition);
     }
+    if (f->halt_requested && l->cnt)
+        f->halt_dirty = true; /* the resume visits them */
+    set_paused(f, l, true);
     pthread_mutex_unlock(&f->lock);
-    if (l->cnt)
-        rd_kafka_pause_partitions(f->consumer, l);
     rd_kafka_topic_partition_list_destroy(l);
 }
 
@@ -708,7 +738,8 @@ static void resolve_pending(mir_flow_t *f)
     } else {
         pthread_mutex_lock(&f->lock);
         p->tail_pending = false;
-        if (!f->backpressure) {
+        p->halt_rewind = -1; /* the seek set its position */
+        if (!f->backpressure && !part_held(f, p)) {
             rd_kafka_resume_partitions(f->consumer, l);
             p->paused = false;
         }
@@ -830,6 +861,22 @@ static rd_kafka_topic_partition_list_t *assigned_list(mir_flow_t *f, bool failed
     return l;
 }
 
+/* The paused partitions nothing holds paused any more (part_held()).
+ * Only paused ones: resuming a partition that fetches makes librdkafka
+ * fetch again from where it last started, pause or seek (the version
+ * barrier), and the records handled since would be copied twice. */
+static rd_kafka_topic_partition_list_t *resumable_list(mir_flow_t *f)
+{
+    rd_kafka_topic_partition_list_t *l = rd_kafka_topic_partition_list_new(8);
+    for (size_t i = 0; i < f->ntopics; i++) {
+        mir_topic_t *t = f->topics[i];
+        for (int j = 0; j < t->nparts; j++)
+            if (t->parts[j] && t->parts[j]->paused && !part_held(f, t->parts[j]))
+                rd_kafka_topic_partition_list_add(l, t->name, j);
+    }
+    return l;
+}
+
 static void set_paused(mir_flow_t *f, rd_kafka_topic_partition_list_t *l, bool paused)
 {
     if (l->cnt == 0)
@@ -858,11 +905,12 @@ static void flow_control(mir_flow_t *f)
         log_info("[%s] %zu bytes wait for the target (buffer.memory %zu): source paused", f->name,
                  f->inflight_bytes, cap);
     } else if (f->backpressure && f->inflight_bytes <= cap / 2) {
-        rd_kafka_topic_partition_list_t *l = assigned_list(f, false);
+        rd_kafka_topic_partition_list_t *l = resumable_list(f);
         set_paused(f, l, false);
         rd_kafka_topic_partition_list_destroy(l);
         f->backpressure = false;
-        log_info("[%s] target caught up: source resumed", f->name);
+        log_info("[%s] target caught up: source resumed%s", f->name,
+                 f->halt_requested ? " (but for the API's pause)" : "");
     }
 }
 
@@ -891,12 +939,87 @@ static void retry_failed(mir_flow_t *f)
                 log_info("[%s] %s/%d: retrying from source offset %" PRId64, f->name, t->name, j,
                          p->acked_next);
                 p->failure[0] = '\0';
+                p->halt_rewind = -1; /* acked_next comes first */
                 mir_sync_part_init(&p->sync);
-                if (!f->backpressure)
+                if (!f->backpressure && !part_held(f, p))
                     set_paused(f, l, false);
             }
             rd_kafka_topic_partition_list_destroy(l);
         }
+    }
+}
+
+/* --- the API's pause ---------------------------------------------------- */
+
+/* Lift the API's pause on the consumer: seek each partition that dropped
+ * records back to the first of them, then resume every partition nothing
+ * else holds. A failed seek is tried again on the next turn of the loop;
+ * its partition stays held meanwhile.  @locks f->lock held. */
+static void halt_undo(mir_flow_t *f)
+{
+    rd_kafka_topic_partition_list_t *l = rd_kafka_topic_partition_list_new(8);
+    for (size_t i = 0; i < f->ntopics; i++) {
+        mir_topic_t *t = f->topics[i];
+        for (int j = 0; j < t->nparts; j++) {
+            mir_part_t *p = t->parts[j];
+            if (!p || p->halt_rewind < 0)
+                continue;
+            if (p->failure[0] || p->tail_pending)
+                p->halt_rewind = -1; /* its retry or start seeks further back */
+            else
+                rd_kafka_topic_partition_list_add(l, t->name, j)->offset = p->halt_rewind;
+        }
+    }
+    bool left = false;
+    rd_kafka_error_t *e = l->cnt ? rd_kafka_seek_partitions(f->consumer, l, 5000) : NULL;
+    if (e) {
+        log_warn("[%s] seek back to the records dropped while paused: %s (retried)", f->name,
+                 rd_kafka_error_string(e));
+        rd_kafka_error_destroy(e);
+        left = true;
+    }
+    for (int i = 0; !e && i < l->cnt; i++) {
+        rd_kafka_topic_partition_t *tp = &l->elems[i];
+        mir_part_t *p = part_find(f, tp->topic, tp->partition);
+        if (tp->err) {
+            log_warn("[%s] %s/%d: seek back to source offset %" PRId64 ": %s (retried)", f->name,
+                     tp->topic, tp->partition, tp->offset, rd_kafka_err2str(tp->err));
+            left = true;
+        } else if (p) {
+            log_debug(LOG_CTX_MIRROR, "[%s] %s/%d: resuming at source offset %" PRId64, f->name,
+                      tp->topic, tp->partition, p->halt_rewind);
+            p->halt_rewind = -1;
+        }
+    }
+    rd_kafka_topic_partition_list_destroy(l);
+    if (!f->backpressure) {
+        l = resumable_list(f);
+        set_paused(f, l, false);
+        rd_kafka_topic_partition_list_destroy(l);
+    }
+    f->halted = false;
+    f->halt_dirty = left;
+}
+
+/* Apply the API's pause (mir__flow_pause()) on the consumer, or lift it;
+ * once nothing is in flight, write the pending offset syncs and commit, so
+ * that checkpoints and the group's offsets match what the target holds.
+ * After the batch's records are handled: a record consumed before a seek
+ * back must be dropped, not produced.  @locks f->lock held. */
+static void halt_apply(mir_flow_t *f)
+{
+    if (f->halt_requested && !f->halted) {
+        rd_kafka_topic_partition_list_t *l = assigned_list(f, true);
+        set_paused(f, l, true);
+        rd_kafka_topic_partition_list_destroy(l);
+        f->halted = f->halt_dirty = true;
+    } else if (!f->halt_requested && f->halt_dirty) {
+        halt_undo(f);
+    }
+    if (f->halt_requested && !f->halt_flushed && f->inflight_records == 0) {
+        flush_syncs(f);
+        commit_acked(f, NULL);
+        f->halt_flushed = true;
     }
 }
 
@@ -938,6 +1061,7 @@ static void *data_main(void *arg)
         rd_kafka_poll(f->src_producer, 0);
         flow_control(f);
         retry_failed(f);
+        halt_apply(f);
         now = xdc_mono_ms();
         bool resolve = now >= next_sample;
         if (now >= next_sample) {
@@ -949,7 +1073,9 @@ static void *data_main(void *arg)
             commit_acked(f, NULL);
             next_commit = now + f->fc->offset_flush_interval_ms;
         }
-        if (f->fc->emit_heartbeats_enabled && now >= next_hb) {
+        /* A paused flow writes nothing new into its source: the records
+         * there past the replicated offsets are what failover reconciles. */
+        if (f->fc->emit_heartbeats_enabled && !f->halt_requested && now >= next_hb) {
             emit_heartbeat(f);
             next_hb = now + (int64_t)f->fc->emit_heartbeats_interval_s * 1000;
         }
@@ -962,6 +1088,69 @@ static void *data_main(void *arg)
     rd_kafka_consumer_close(f->consumer);
     rd_kafka_flush(f->src_producer, 5000);
     return NULL;
+}
+
+/* @return whether the data thread wrote the offset syncs of the last
+ * acknowledged records and committed, and the syncs were delivered.
+ * @locks f->lock held. */
+static bool halt_synced(mir_flow_t *f)
+{
+    rd_kafka_t *rk =
+        f->fc->offset_syncs_location == MIR_SYNCS_SOURCE ? f->src_producer : f->producer;
+    return f->halt_flushed && (!f->fc->emit_offset_syncs_enabled || rd_kafka_outq_len(rk) == 0);
+}
+
+/* Wait, giving up f->lock, until @p done(f) or @p deadline (monotonic ms).
+ * @return done(f).  @locks f->lock held. */
+static bool halt_wait(mir_flow_t *f, bool (*done)(mir_flow_t *), int64_t deadline)
+{
+    bool ok;
+    while (!(ok = done(f)) && xdc_mono_ms() < deadline) {
+        pthread_mutex_unlock(&f->lock);
+        xdc_sleep_ms(10);
+        pthread_mutex_lock(&f->lock);
+    }
+    return ok;
+}
+
+static bool halt_drained(mir_flow_t *f)
+{
+    return f->inflight_records == 0;
+}
+
+bool mir__flow_pause(mir_flow_t *f, int timeout_ms)
+{
+    int64_t deadline = xdc_mono_ms() + timeout_ms;
+    pthread_mutex_lock(&f->lock);
+    if (!f->halt_requested) {
+        /* handle_message() sees it under this lock: from now on nothing
+         * more is produced, whether or not the data thread has paused the
+         * consumer yet, so once nothing is in flight the replicated
+         * offsets are final. */
+        f->halt_requested = true;
+        f->halt_flushed = false;
+        log_info("[%s] paused by the API", f->name);
+    }
+    bool drained = halt_wait(f, halt_drained, deadline);
+    /* Give the last offset syncs a moment to land, so that a checkpoint
+     * read right after the answer is exact; not long, and not a condition
+     * of "drained": after an unplanned failover the source, where they
+     * usually go, may be gone. */
+    int64_t syncs_deadline = xdc_mono_ms() + SYNCS_WAIT_MS;
+    if (drained)
+        halt_wait(f, halt_synced, syncs_deadline < deadline ? syncs_deadline : deadline);
+    pthread_mutex_unlock(&f->lock);
+    return drained;
+}
+
+void mir__flow_resume(mir_flow_t *f)
+{
+    pthread_mutex_lock(&f->lock);
+    if (f->halt_requested) {
+        f->halt_requested = false;
+        log_info("[%s] resumed by the API", f->name);
+    }
+    pthread_mutex_unlock(&f->lock);
 }
 
 /* --- lifecycle ---------------------------------------------------------- */

@@ -1,5 +1,6 @@
-/* The mirror's HTTP API bodies: replication lag, status and Prometheus
- * metrics, built under each flow's lock from what the data thread keeps.
+/* The mirror's HTTP API bodies: replication lag, status, the answer to a
+ * pause or resume and Prometheus metrics, built under each flow's lock
+ * from what the data thread keeps.
  *
  * Lag of a partition assigned to this instance:
  *   lag_records  source log-end offset - the offset after the last record
@@ -24,9 +25,15 @@ typedef struct part_lag {
     double seconds;
 } part_lag_t;
 
+/* The last source offset the target holds, -1 none. */
+static int64_t part_replicated(const mir_part_t *p)
+{
+    return p->acked_next > 0 ? p->acked_next - 1 : -1;
+}
+
 static part_lag_t part_lag(const mir_part_t *p, int64_t now_ms)
 {
-    part_lag_t l = {.replicated = p->acked_next > 0 ? p->acked_next - 1 : -1};
+    part_lag_t l = {.replicated = part_replicated(p)};
     int64_t end = p->log_end < 0 ? 0 : p->log_end;
     int64_t next = p->acked_next < 0 ? 0 : p->acked_next;
     l.records = end > next ? end - next : 0;
@@ -40,6 +47,13 @@ static part_lag_t part_lag(const mir_part_t *p, int64_t now_ms)
     }
     l.seconds = since > 0 ? (double)since / 1000.0 : 0.0;
     return l;
+}
+
+/* The operator's view: "paused" from POST /v1/pause to POST /v1/resume,
+ * whatever holds single partitions (their "paused" in /v1/lag). */
+static const char *flow_state(const mir_flow_t *f)
+{
+    return f->halt_requested ? "paused" : "running";
 }
 
 static json_t *flow_lag(mir_flow_t *f, int64_t now)
@@ -82,11 +96,12 @@ static json_t *flow_lag(mir_flow_t *f, int64_t now)
                      ? json_null()
                      : json_pack("{s:I, s:I}", "latency_ms", (json_int_t)f->hb_latency_ms, "age_ms",
                                  (json_int_t)(xdc_wall_ms() - f->hb_at_ms));
-    return json_pack("{s:s, s:s, s:s, s:{s:i, s:I, s:f, s:I}, s:o, s:o, s:o}", "flow", f->name,
-                     "source", f->source->alias, "target", f->target->alias, "totals", "partitions",
-                     (int)nparts, "lag_records", (json_int_t)total, "max_lag_seconds", worst_s,
-                     "records_replicated", (json_int_t)metrics_value(f->m.records),
-                     "worst_partition", worst, "heartbeat", hb, "partitions", parts);
+    return json_pack("{s:s, s:s, s:s, s:s, s:{s:i, s:I, s:f, s:I}, s:o, s:o, s:o}", "flow", f->name,
+                     "source", f->source->alias, "target", f->target->alias, "state", flow_state(f),
+                     "totals", "partitions", (int)nparts, "lag_records", (json_int_t)total,
+                     "max_lag_seconds", worst_s, "records_replicated",
+                     (json_int_t)metrics_value(f->m.records), "worst_partition", worst, "heartbeat",
+                     hb, "partitions", parts);
 }
 
 json_t *mir__http_lag(mir_flow_t *const *flows, size_t n)
@@ -101,6 +116,35 @@ json_t *mir__http_lag(mir_flow_t *const *flows, size_t n)
     return json_pack("{s:I, s:o}", "time_ms", (json_int_t)now, "flows", arr);
 }
 
+json_t *mir__http_pause_answer(mir_flow_t *f, bool drained)
+{
+    pthread_mutex_lock(&f->lock);
+    json_t *o = json_pack("{s:s, s:s}", "flow", f->name, "state", flow_state(f));
+    if (!f->halt_requested) {
+        pthread_mutex_unlock(&f->lock);
+        return o;
+    }
+    json_t *parts = json_array();
+    for (size_t i = 0; i < f->ntopics; i++) {
+        const mir_topic_t *t = f->topics[i];
+        for (int j = 0; j < t->nparts; j++) {
+            const mir_part_t *p = t->parts[j];
+            if (!p)
+                continue;
+            json_array_append_new(parts, json_pack("{s:s, s:s, s:i, s:I, s:I}", "topic", t->name,
+                                                   "remote_topic", t->remote, "partition", j,
+                                                   "replicated_offset",
+                                                   (json_int_t)part_replicated(p), "log_end_offset",
+                                                   (json_int_t)(p->log_end < 0 ? 0 : p->log_end)));
+        }
+    }
+    json_object_set_new(o, "drained", json_boolean(drained));
+    json_object_set_new(o, "in_flight_records", json_integer((json_int_t)f->inflight_records));
+    json_object_set_new(o, "partitions", parts);
+    pthread_mutex_unlock(&f->lock);
+    return o;
+}
+
 static json_int_t counter(const metrics_child_t *c)
 {
     return (json_int_t)metrics_value(c);
@@ -112,6 +156,8 @@ static const char *pause_reason(const mir_flow_t *f, const mir_part_t *p)
         return p->failure;
     if (p->tail_pending)
         return "the target cannot be read: waiting to learn what it already holds";
+    if (f->halt_requested || p->halt_rewind >= 0)
+        return "the flow is paused by the API (POST /v1/resume)";
     if (f->backpressure)
         return "buffer.memory reached: waiting for the target to acknowledge";
     return "paused";
@@ -139,14 +185,15 @@ static json_t *flow_status(mir_flow_t *f)
         }
     }
     json_t *o = json_pack(
-        "{s:s, s:s, s:s, s:s, s:o, s:o, s:o, s:{s:I, s:I, s:I, s:I, s:I, s:I, s:I, s:I}, s:I}",
-        "flow", f->name, "group_id", f->group_id, "offset_syncs_topic", f->syncs_topic, "policy",
-        f->policy.kind == MIR_POLICY_IDENTITY ? "identity" : "prefix", "topics", topics, "assigned",
-        assigned, "paused", paused, "counters", "records", counter(f->m.records), "bytes",
-        counter(f->m.bytes), "skipped_loop", counter(f->m.skipped), "duplicates",
-        counter(f->m.duplicates), "duplicates_avoided", counter(f->m.duplicates_avoided),
-        "offset_syncs", counter(f->m.syncs), "heartbeats", counter(f->m.heartbeats), "failures",
-        counter(f->m.failures), "inflight_bytes", (json_int_t)f->inflight_bytes);
+        "{s:s, s:s, s:s, s:s, s:s, s:o, s:o, s:o, s:{s:I, s:I, s:I, s:I, s:I, s:I, s:I, s:I}, s:I}",
+        "flow", f->name, "state", flow_state(f), "group_id", f->group_id, "offset_syncs_topic",
+        f->syncs_topic, "policy", f->policy.kind == MIR_POLICY_IDENTITY ? "identity" : "prefix",
+        "topics", topics, "assigned", assigned, "paused", paused, "counters", "records",
+        counter(f->m.records), "bytes", counter(f->m.bytes), "skipped_loop", counter(f->m.skipped),
+        "duplicates", counter(f->m.duplicates), "duplicates_avoided",
+        counter(f->m.duplicates_avoided), "offset_syncs", counter(f->m.syncs), "heartbeats",
+        counter(f->m.heartbeats), "failures", counter(f->m.failures), "inflight_bytes",
+        (json_int_t)f->inflight_bytes);
     if (f->last_error[0])
         json_object_set_new(o, "last_error", json_string(f->last_error));
     return o;
@@ -195,6 +242,18 @@ static void collect_lag_records(metrics_sink_t *sink, void *opaque)
 static void collect_lag_seconds(metrics_sink_t *sink, void *opaque)
 {
     collect_lag(sink, opaque, true);
+}
+
+static void collect_paused(metrics_sink_t *sink, void *opaque)
+{
+    const mir_flows_t *fl = opaque;
+    for (size_t i = 0; i < fl->n; i++) {
+        pthread_mutex_lock(&fl->v[i]->lock);
+        bool paused = fl->v[i]->halt_requested;
+        pthread_mutex_unlock(&fl->v[i]->lock);
+        const char *labels[] = {fl->v[i]->name};
+        metrics_sample(sink, labels, paused ? 1.0 : 0.0);
+    }
 }
 
 static void collect_heartbeat(metrics_sink_t *sink, void *opaque)
@@ -284,7 +343,10 @@ int mir__http_metrics_register(metrics_registry_t *reg, const mir_flows_t *fl)
                            collect_lag_seconds, (void *)fl) ||
         !metrics_collector(reg, METRICS_GAUGE, "xdc_mirror_heartbeat_latency_seconds",
                            "Latest heartbeat's end-to-end replication latency.", 1, flow_l,
-                           collect_heartbeat, (void *)fl))
+                           collect_heartbeat, (void *)fl) ||
+        !metrics_collector(reg, METRICS_GAUGE, "xdc_mirror_flow_paused",
+                           "1 while the flow is paused by POST /v1/pause, else 0.", 1, flow_l,
+                           collect_paused, (void *)fl))
         return XDC_ESTATE;
     return 0;
 }

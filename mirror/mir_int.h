@@ -17,7 +17,9 @@
  *                  topic configs and samples source log-end offsets
  *                  (mir_topics.c).
  *
- * The HTTP thread (mir_http.c) reads both through the flow's lock. */
+ * The HTTP thread (mir_http.c) reads both through the flow's lock, and
+ * asks the data thread to pause or resume the flow for the operator
+ * (mir__flow_pause(), mir__flow_resume()). */
 
 #include "common/buf.h"
 #include "common/metrics.h"
@@ -71,12 +73,15 @@ typedef struct mir_part {
     int64_t log_end;        /* source high watermark, sampled */
     int64_t caught_up_ms;   /* wall time when acked_next last reached log_end */
     mir_sync_part_t sync;
-    bool paused;         /* by flow control or by a failure */
+    bool paused;         /* on the consumer: by flow control, a failure, tail_pending
+                          * or the API's pause (mir_flow_t.halted) */
     char failure[256];   /* why the target refused a record; "" when none */
     int64_t retry_at_ms; /* monotonic time to retry a failed partition */
     bool revoked;        /* no longer assigned: freed by its last delivery report */
     bool tail_pending;   /* assigned while the target was unreadable: paused until
                           * its start past what the target holds is known */
+    int64_t halt_rewind; /* first record dropped because the flow was paused by the
+                          * API (POST /v1/pause), -1 none: the resume seeks back there */
 } mir_part_t;
 
 typedef struct mir_topic {
@@ -125,7 +130,15 @@ typedef struct mir_flow {
     int wanted_gen; /* bumped by the topics thread when wanted changes */
     int subscribed_gen;
     size_t inflight_bytes;
-    bool backpressure;     /* every partition paused: buffer.memory reached */
+    size_t inflight_records; /* produced, delivery report pending (revoked partitions too) */
+    bool backpressure;       /* every partition paused: buffer.memory reached */
+    /* The operator's pause (POST /v1/pause, /v1/resume): the HTTP thread
+     * sets halt_requested, the data thread applies it to the consumer. */
+    bool halt_requested;   /* paused by the API: nothing more is read or produced */
+    bool halted;           /* the data thread paused every assigned partition for it */
+    bool halt_flushed;     /* ... and, with nothing in flight, flushed syncs and commits */
+    bool halt_dirty;       /* a partition may be paused or have a halt_rewind for it:
+                            * the resume must visit them */
     int64_t hb_latency_ms; /* last heartbeat's end-to-end latency, -1 none */
     int64_t hb_at_ms;      /* wall time it arrived */
     char last_error[512];
@@ -141,6 +154,22 @@ void mir__flow_stop(mir_flow_t *f);
 void mir__flow_free(mir_flow_t *f);
 /** @return the topic named @p name, or NULL.  @locks f->lock held. */
 mir_topic_t *mir__flow_topic_find(mir_flow_t *f, const char *name);
+/** Pause @p f for the operator: from return on, nothing more is read from
+ *  its source or produced to its target (the data thread pauses every
+ *  partition and drops what was fetched before, to read it again on
+ *  resume). Then wait up to @p timeout_ms for the records already in
+ *  flight to be acknowledged, and then, within that time and for at most
+ *  SYNCS_WAIT_MS, for the data thread to write their offset syncs (which
+ *  it does anyway) and for those to be delivered. Pausing a paused flow
+ *  only waits.  @return whether nothing is in flight any more (drained):
+ *  the replicated offsets are then final until the resume.
+ *  @thread any but the data thread; not persisted. */
+bool mir__flow_pause(mir_flow_t *f, int timeout_ms);
+/** Lift the operator's pause: the data thread seeks partitions back to
+ *  their first dropped record and resumes those not paused for another
+ *  reason. Resuming a running flow does nothing.  @thread any but the
+ *  data thread. */
+void mir__flow_resume(mir_flow_t *f);
 
 /* mir_topics.c */
 void *mir__topics_main(void *arg);
@@ -203,6 +232,10 @@ rd_kafka_t *mir__reader_new(const mir_cluster_t *c, const char *group_id, const 
 /* mir_http.c */
 json_t *mir__http_lag(mir_flow_t *const *flows, size_t n);
 json_t *mir__http_status(mir_flow_t *const *flows, size_t n);
+/** The answer to POST /v1/pause or /v1/resume of @p f: its state, and
+ *  when paused, whether it @p drained, the records still in flight and
+ *  each partition's replicated and log-end offsets.  @locks takes f->lock. */
+json_t *mir__http_pause_answer(mir_flow_t *f, bool drained);
 /* The daemon's flows, as the HTTP handlers and metrics collectors see them. */
 typedef struct mir_flows {
     mir_flow_t **v;

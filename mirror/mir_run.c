@@ -1,8 +1,10 @@
 /* The mirror daemon: one flow per enabled "<source>-><target>", and the
- * HTTP API that reports on them. */
+ * HTTP API that reports on them and pauses and resumes them (its writes
+ * take http.token.file's bearer token when one is set). */
 #include "mirror/mir_int.h"
 
 #include "common/err.h"
+#include "common/json.h"
 #include "common/log.h"
 #include "common/svc.h"
 #include "common/util.h"
@@ -59,11 +61,95 @@ static int on_metrics(const http_request_t *req, http_response_t *resp, void *op
     return 0;
 }
 
+static void error_body(http_response_t *resp, int status, const char *msg)
+{
+    resp->status = status;
+    resp->body = xjson_error_body(msg);
+}
+
+/* The flow a POST /v1/pause or /v1/resume names in its body, or NULL with
+ * the answer (400, 404) in @p resp.  @param body out: the parsed body, to
+ * json_decref() (NULL when the answer is set). */
+static mir_flow_t *flow_of(mir_daemon_t *d, const http_request_t *req, http_response_t *resp,
+                           json_t **body)
+{
+    char why[512];
+    const char *name;
+    *body = NULL;
+    if (xjson_parse_object(req->body, req->body_len, body, why, sizeof(why)) < 0 ||
+        xjson_get_string(*body, "flow", &name, why, sizeof(why)) < 0) {
+        json_decref(*body);
+        *body = NULL;
+        return error_body(resp, 400, why), NULL;
+    }
+    for (size_t i = 0; i < d->flows.n; i++)
+        if (strcmp(d->flows.v[i]->name, name) == 0)
+            return d->flows.v[i];
+    buf_t b;
+    buf_init(&b);
+    buf_printf(&b, "no flow %s: flows are ", name);
+    for (size_t i = 0; i < d->flows.n; i++)
+        buf_printf(&b, "%s%s", i ? ", " : "", d->flows.v[i]->name);
+    if (d->flows.n == 0)
+        buf_printf(&b, "none (no flow is enabled)");
+    error_body(resp, 404, buf_cstr(&b));
+    buf_close(&b);
+    json_decref(*body);
+    *body = NULL;
+    return NULL;
+}
+
+/* POST /v1/pause {"flow": "a->b", "timeout_ms": 10000}: the flow stops
+ * reading its source and the answer comes once the records in flight
+ * landed, or after timeout_ms, with the replicated offsets, which stay
+ * frozen until POST /v1/resume. The pause lives in this process only: a
+ * restarted mirror runs all its flows, so the failover controller asserts
+ * the pause again after a restart. */
+static int on_pause(const http_request_t *req, http_response_t *resp, void *opaque)
+{
+    json_t *body;
+    mir_flow_t *f = flow_of(daemon_of(opaque), req, resp, &body);
+    if (!f)
+        return 0;
+    char why[512];
+    int64_t timeout_ms;
+    int rc = xjson_get_int64_opt(body, "timeout_ms", 10000, &timeout_ms, why, sizeof(why));
+    json_decref(body);
+    if (rc < 0)
+        return error_body(resp, 400, why), 0;
+    if (timeout_ms < 0 || timeout_ms > 600000) {
+        snprintf(why, sizeof(why), "key \"timeout_ms\": %lld is not within 0..600000",
+                 (long long)timeout_ms);
+        return error_body(resp, 400, why), 0;
+    }
+    bool drained = mir__flow_pause(f, (int)timeout_ms);
+    resp->body = mir__http_pause_answer(f, drained);
+    return 0;
+}
+
+/* POST /v1/resume {"flow": "a->b"}: the flow reads again from where it
+ * stopped. Resuming a running flow is not an error. */
+static int on_resume(const http_request_t *req, http_response_t *resp, void *opaque)
+{
+    json_t *body;
+    mir_flow_t *f = flow_of(daemon_of(opaque), req, resp, &body);
+    if (!f)
+        return 0;
+    json_decref(body);
+    mir__flow_resume(f);
+    resp->body = mir__http_pause_answer(f, true);
+    return 0;
+}
+
+/* clang-format off */
 static const http_route_t routes[] = {
     {"GET", "/v1/lag", on_lag},
+    {"POST", "/v1/pause", on_pause},
+    {"POST", "/v1/resume", on_resume},
     {"GET", "/v1/checkpoints", on_checkpoints},
     {"GET", "/metrics", on_metrics},
 };
+/* clang-format on */
 
 static void stop_flows(mir_daemon_t *d)
 {
@@ -83,12 +169,19 @@ int mir_run(const mir_conf_t *conf, char *errbuf, size_t errlen)
         xdc_errbuf(errbuf, errlen, "http.listeners: %s", why);
         return XDC_ECONF;
     }
+    /* The token lives in its own file so the main configuration can be
+     * shared without the secret. */
+    char *token = NULL;
+    if (*conf->http_token_file &&
+        xdc_read_secret("http.token.file", conf->http_token_file, &token, errbuf, errlen) < 0)
+        return XDC_ECONF;
     mir_daemon_t d = {0};
     d.flows.v = xcalloc(conf->nflows + 1, sizeof(*d.flows.v));
     for (size_t i = 0; i < conf->nflows; i++) {
         d.flows.v[i] = mir__flow_new(conf, &conf->flows[i], errbuf, errlen);
         if (!d.flows.v[i]) {
             stop_flows(&d);
+            free(token);
             return XDC_ECONF;
         }
         d.flows.n++;
@@ -97,6 +190,7 @@ int mir_run(const mir_conf_t *conf, char *errbuf, size_t errlen)
     if (mir__http_metrics_register(d.metrics, &d.flows) < 0) {
         xdc_errbuf(errbuf, errlen, "cannot register the mirror's metrics");
         stop_flows(&d);
+        free(token);
         metrics_registry_free(d.metrics);
         return XDC_ESTATE;
     }
@@ -104,12 +198,15 @@ int mir_run(const mir_conf_t *conf, char *errbuf, size_t errlen)
         .name = "mirror",
         .host = l.host,
         .port = l.port,
+        .token = token,
+        .token_writes_only = true,
         .routes = routes,
         .nroutes = sizeof(routes) / sizeof(routes[0]),
         .opaque = &d,
         .status_cb = add_status,
     };
     svc_t *s = svc_new(&sc, errbuf, errlen);
+    free(token);
     if (!s) {
         stop_flows(&d);
         metrics_registry_free(d.metrics);

@@ -484,7 +484,12 @@ void *mir__topics_main(void *arg)
         int64_t now = xdc_mono_ms();
         ensure_internal_topics(f, &internal_done);
         if (now >= next_refresh) {
-            bool configs = now >= next_configs;
+            /* A flow paused by the API leaves the configs of the target's
+             * topics alone: after a failover they are the new primary's. */
+            pthread_mutex_lock(&f->lock);
+            bool paused = f->halt_requested;
+            pthread_mutex_unlock(&f->lock);
+            bool configs = now >= next_configs && !paused;
             refresh(f, configs);
             next_refresh = now + (int64_t)f->fc->refresh_topics_interval_s * 1000;
             if (configs)

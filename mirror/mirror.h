@@ -89,6 +89,7 @@ typedef struct mir_conf {
     /* from mir_conf_table */
     conf_list_t clusters;
     char *http_listeners;
+    char *http_token_file; /* "" = the API takes no token */
     conf_log_t log;
     /* set by mir_conf_load() */
     mir_cluster_t *clusters_v; /* one per clusters.items[i], same order */
