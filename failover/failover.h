@@ -48,6 +48,8 @@ typedef struct fo_conf {
     fo_dns_conf_t dns;
     char *mirror_url;          /* the mirror running primary->dr */
     char *failback_mirror_url; /* the mirror running dr->primary */
+    char *mirror_token_file;   /* bearer token of the mirrors' API */
+    int drill_hold_ms;         /* a drill's stay on DR between its legs */
     int fence_mode;            /* enum fo_fence_mode */
     char *fence_command;
     int fence_timeout_ms;
@@ -107,6 +109,10 @@ typedef struct fo_switch_req {
     int64_t detect_ms; /* wall ms the outage was declared; 0 = none (operator's request) */
     json_t *rpo;       /* unplanned: the estimate from the last lag sample; borrowed, may be NULL */
     const char *id;    /* the report id fo_switch_begin() gave, or NULL: fo_switch() claims */
+    /* Dry run only: the addresses the name is expected to hold, NULL = the
+     * old site's (a drill's dry run checks the way back before the way out
+     * happened). */
+    const conf_list_t *dns_from;
 } fo_switch_req_t;
 
 /** Claim the controller for one switch before running it elsewhere (the
@@ -125,6 +131,24 @@ int fo_switch_begin(fo_t *fo, const char *kind, char *id, size_t len);
  *  "degraded"), or a negative code when the switch stopped (outcome
  *  "failed", the reason in the report).  @thread any. */
 int fo_switch(fo_t *fo, const fo_switch_req_t *req, json_t **report);
+
+/** A drill: a planned failover to DR and the failback to the primary
+ *  under a canary load through the DNS name, one report with both legs
+ *  (also reports of their own), both RTOs and RPOs and the load's view.
+ *  @param id from fo_switch_begin(fo, "drill", ...).
+ *  @param report out: caller-owned, also written to report.dir.
+ *  @return 0 when both legs ran (outcome completed, degraded or dry-run),
+ *  else a negative code.  @thread any. */
+int fo_drill(fo_t *fo, const char *id, int dry_run, json_t **report);
+
+/** After an unplanned failover: fence the old site again and measure what
+ *  it holds past the point the mirror had copied (the records that never
+ *  reached the new site), per partition; the result is added to the
+ *  failover's report as "reconcile".
+ *  @param out the result, caller-owned.
+ *  @return 0, XDC_ESTATE (nothing to reconcile), or an error reaching the
+ *  old site or the mirror, with a reason.  @thread any. */
+int fo_reconcile(fo_t *fo, json_t **out, char *errbuf, size_t errlen);
 
 /** The report of switch @p id (the one running included), or NULL.
  *  @return a new reference. */

@@ -97,6 +97,14 @@ static const conf_item_t items[] = {
     {"failback.mirror.url", CONF_STRING, F(failback_mirror_url), 0, 0, "",
      "HTTP API of the xdc-mirror running dr->primary, for failback; empty means mirror.url.",
      NULL, 0, NULL},
+    {"drill.hold.ms", CONF_INT, F(drill_hold_ms), 0, 3600000, "5000",
+     "How long a drill keeps clients on DR before the failback: long enough for the "
+     "application to write and commit there, so the way back is exercised with real data.",
+     NULL, 0, NULL},
+    {"mirror.token.file", CONF_STRING, F(mirror_token_file), 0, 0, "",
+     "File holding the bearer token of the mirrors' HTTP API (their http.token.file), sent when "
+     "the controller pauses and resumes a flow; empty means none.",
+     NULL, 0, NULL},
     {"fence.mode", CONF_ENUM, F(fence_mode), 0, 0, "xdc-broker",
      "How the old site is kept from taking writes: xdc-broker (set the dynamic broker config "
      "xdc.fenced=true on each of its brokers through the Kafka admin API), command "

@@ -5,6 +5,8 @@
 
 #include "failover/failover.h"
 
+#include "common/metrics.h"
+
 #include <ldns/ldns.h>
 #include <librdkafka/rdkafka.h>
 #include <pthread.h>
@@ -14,10 +16,55 @@
 struct fo {
     const fo_conf_t *conf; /* borrowed */
     fo_dns_t *dns;
+    char *mirror_token; /* mirror.token.file's token, or NULL */
     pthread_mutex_t lock;
-    int busy;        /* under lock: a switch is running */
+    int busy;        /* under lock: a switch or a drill is running */
     json_t *current; /* under lock: a copy of the running switch's report */
+    json_t *drill;   /* under lock: the running drill's report, its legs
+                      * so far; the running leg is current */
+    json_t *hold;    /* under lock: {site, report, since_ms}: the site an
+                      * unplanned failover left, kept fenced until a
+                      * failback (hold.json in report.dir); NULL none */
+    /* set by fo__metrics_register(), NULL without /metrics */
+    metrics_family_t *m_switches, *m_rto, *m_rpo;
 };
+
+/* --- /metrics (fo_metrics.c) ----------------------------------------------- */
+
+typedef struct fo_monitor fo_monitor_t;
+
+/** Register the controller's metrics in @p reg; @p m may be NULL (no
+ *  monitor).  @return 0 or XDC_ESTATE. */
+int fo__metrics_register(metrics_registry_t *reg, fo_t *fo, fo_monitor_t *m);
+
+/** Count a report that ended. */
+void fo__metrics_report(fo_t *fo, const json_t *report);
+
+/* --- the old site after an unplanned failover (fo_report.c) -------------- */
+
+/** Keep @p site fenced on behalf of report @p report, persisted in
+ *  report.dir; NULL @p site clears it.  @return 0 or a negative errno. */
+int fo__hold_set(fo_t *fo, const char *site, const char *report);
+
+/** @return the hold, new reference, or NULL. */
+json_t *fo__hold_get(fo_t *fo);
+
+/** Replace the key @p key of the written report @p id with @p value
+ *  (borrowed).  @return 0, XDC_ENOTFOUND, or a negative errno. */
+int fo__report_amend(fo_t *fo, const char *id, const char *key, json_t *value);
+
+/* --- fencing (fo_fence.c) ------------------------------------------------- */
+
+/** Fence (@p on) or unfence @p site as fence.mode says; what was done goes
+ *  into @p detail.  @return 0, or an error with a reason. */
+int fo__fence_site(const fo_conf_t *c, const char *site, int on, json_t *detail, char *errbuf,
+                   size_t errlen);
+
+/** @return "xdc-broker", "command" or "none". */
+const char *fo__fence_mode_name(const fo_conf_t *c);
+
+/** The mirror URL that runs flow @p from -> the other site. */
+const char *fo__flow_url(const fo_conf_t *c, const char *from);
 
 /** Claim the controller for a switch and name its report.
  *  @return 0, or XDC_ESTATE when a switch is running. */
@@ -35,7 +82,6 @@ void fo__report_end(fo_t *fo, const json_t *report);
 void fo__report_refused(fo_t *fo, const char *kind, const char *why, json_t *rpo);
 
 /* The health monitor (fo_monitor.c): a thread per daemon. */
-typedef struct fo_monitor fo_monitor_t;
 
 /** @return the running monitor, or NULL when its thread cannot start. */
 fo_monitor_t *fo__monitor_start(fo_t *fo);
@@ -102,10 +148,19 @@ int fo__read_secret(const char *key, const char *path, char **out, char *errbuf,
 /** @return the site @p site ("primary", "dr") of the configuration, or NULL. */
 const mir_cluster_t *fo__site(const fo_conf_t *c, const char *site);
 
+/* A produced record's outcome: producers of fo__client() fill the one
+ * passed as the record's opaque. */
+typedef struct fo_delivery {
+    rd_kafka_resp_err_t err;
+    int64_t offset;
+    int done;
+} fo_delivery_t;
+
 /** A client of @p site with its librdkafka properties, client.id
- *  xdc-failover (fenced xdc-brokers serve it) and @p kv pairs; @p bootstrap
- *  replaces the site's bootstrap.servers when not NULL. Producers report
- *  deliveries to the delivery_t * passed as each message's opaque.
+ *  xdc-failover.<site> (fenced xdc-brokers serve it) unless @p kv names
+ *  another, and @p kv pairs; @p bootstrap replaces the site's
+ *  bootstrap.servers when not NULL. Producers report deliveries to the
+ *  fo_delivery_t * passed as each message's opaque.
  *  @return owned, or NULL with a reason. */
 rd_kafka_t *fo__client(const fo_conf_t *c, const char *site, rd_kafka_type_t type,
                        const char *bootstrap, const char *const *kv, char *errbuf, size_t errlen);
@@ -160,6 +215,15 @@ typedef struct fo_lag {
 int fo__mirror_lag(const char *url, const char *flow, fo_lag_t *out, char *errbuf, size_t errlen);
 
 void fo__lag_free(fo_lag_t *l);
+
+/** POST @p url/v1/pause (@p pause) or /v1/resume for @p flow: a paused flow
+ *  copies nothing more, and the mirror answers once the records in flight
+ *  landed (or @p timeout_ms passed) with the partitions' replicated offsets.
+ *  @param token the mirror's bearer token, NULL or "" none.
+ *  @param answer out: the mirror's answer, new reference.
+ *  @return 0, XDC_EREMOTE, XDC_ENOTFOUND (no such flow). */
+int fo__mirror_pause(const char *url, const char *token, const char *flow, int pause,
+                     int timeout_ms, json_t **answer, char *errbuf, size_t errlen);
 
 /** When the checkpoint thread of @p flow last read the groups (the
  *  mirror's wall ms; 0 never), and which partitions of @p groups (empty:

@@ -23,11 +23,7 @@ const mir_cluster_t *fo__site(const fo_conf_t *c, const char *site)
     return NULL;
 }
 
-typedef struct delivery {
-    rd_kafka_resp_err_t err;
-    int64_t offset;
-    int done;
-} delivery_t;
+typedef fo_delivery_t delivery_t;
 
 /* Every producer of the controller passes a delivery_t as the message's
  * opaque. */
@@ -59,8 +55,11 @@ rd_kafka_t *fo__client(const fo_conf_t *c, const char *site, rd_kafka_type_t typ
         bad = rd_kafka_conf_set(conf, kv[i], kv[i + 1], why, sizeof(why)) != RD_KAFKA_CONF_OK;
     if (type == RD_KAFKA_PRODUCER)
         rd_kafka_conf_set_dr_msg_cb(conf, on_delivery);
-    char id[64];
+    char id[128];
     snprintf(id, sizeof(id), FO_CLIENT_ID ".%s", site);
+    for (int i = 0; kv && kv[i]; i += 2)
+        if (strcmp(kv[i], "client.id") == 0)
+            snprintf(id, sizeof(id), "%s", kv[i + 1]);
     if (!bad && log_rdkafka_setup(conf, id, NULL) < 0) {
         snprintf(why, sizeof(why), "cannot route librdkafka's logs");
         bad = 1;

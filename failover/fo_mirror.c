@@ -144,3 +144,40 @@ int fo__mirror_checkpoint_run(const char *url, const char *flow, const conf_list
     json_decref(doc);
     return rc;
 }
+
+int fo__mirror_pause(const char *url, const char *token, const char *flow, int pause,
+                     int timeout_ms, json_t **answer, char *errbuf, size_t errlen)
+{
+    *answer = NULL;
+    char target[1024], why[512];
+    snprintf(target, sizeof(target), "%s/v1/%s", url, pause ? "pause" : "resume");
+    json_t *req = pause ? json_pack("{s:s, s:i}", "flow", flow, "timeout_ms", timeout_ms)
+                        : json_pack("{s:s}", "flow", flow);
+    char *body = xjson_dump_compact(req);
+    json_decref(req);
+    httpc_response_t r = {0};
+    /* The mirror waits up to timeout_ms for records in flight to land. */
+    int rc = httpc_request("POST", target, token && *token ? token : NULL, body,
+                           timeout_ms + MIRROR_TIMEOUT_MS, &r, why, sizeof(why));
+    free(body);
+    if (rc < 0) {
+        xdc_errbuf(errbuf, errlen, "mirror %s: %s", url, why);
+        return XDC_EREMOTE;
+    }
+    json_t *j = NULL;
+    if (xjson_parse_object(r.body, r.body_len, &j, why, sizeof(why)) < 0) {
+        xdc_errbuf(errbuf, errlen, "mirror %s: POST /v1/%s answered %d: %s", url,
+                   pause ? "pause" : "resume", r.status, why);
+        rc = XDC_EREMOTE;
+    } else if (r.status != 200) {
+        xdc_errbuf(errbuf, errlen, "mirror %s: POST /v1/%s %s answered %d: %s", url,
+                   pause ? "pause" : "resume", flow, r.status,
+                   json_string_value(json_object_get(j, "error")) ?: "");
+        rc = r.status == 404 ? XDC_ENOTFOUND : XDC_EREMOTE;
+        json_decref(j);
+    } else {
+        *answer = j;
+    }
+    httpc_response_free(&r);
+    return rc;
+}

@@ -27,6 +27,7 @@ struct fo_monitor {
     int64_t t0_wall_ms;   /* wall time of the failure streak's first interval, for reports */
     int64_t down_wall_ms; /* and of the down verdict */
     int refused_episode;  /* an automatic failover was refused in this down episode */
+    int held_fenced;      /* the held site answered and was fenced since it last went away */
 };
 
 static void sleep_until(fo_monitor_t *m, int64_t deadline)
@@ -152,8 +153,53 @@ static void auto_failover(fo_monitor_t *m)
     json_decref(rpo);
 }
 
+/* The site an unplanned failover left is fenced the moment it answers
+ * again, and the mirror's flow from it stays paused (a restarted mirror
+ * runs its flows): its unreplicated tail waits for reconcile, and clients
+ * that still reach it are refused. */
+static void hold_watch(fo_monitor_t *m)
+{
+    fo_t *fo = m->fo;
+    pthread_mutex_lock(&fo->lock);
+    int busy = fo->busy; /* a failback unfences it on purpose */
+    pthread_mutex_unlock(&fo->lock);
+    json_t *hold = busy ? NULL : fo__hold_get(fo);
+    const char *site = json_string_value(json_object_get(hold, "site"));
+    if (!site) {
+        json_decref(hold);
+        return;
+    }
+    json_t *probes = json_array();
+    int total, failed = probe_site(m, site, &total, probes);
+    json_decref(probes);
+    if (failed == total) {
+        m->held_fenced = 0; /* fence it again when it returns */
+    } else if (!m->held_fenced) {
+        char why[512], flow[64];
+        json_t *d = json_object(), *answer = NULL;
+        if (fo__fence_site(fo->conf, site, 1, d, why, sizeof(why)) == 0) {
+            m->held_fenced = 1;
+            log_warn("failover: %s answers again: fenced until a failback; run "
+                     "`xdc failover reconcile` to measure what it holds that never reached "
+                     "the other site",
+                     site);
+        } else {
+            log_error("failover: %s answers again but cannot be fenced: %s", site, why);
+        }
+        snprintf(flow, sizeof(flow), "%s->%s", site, strcmp(site, "primary") ? "primary" : "dr");
+        const char *url = fo__flow_url(fo->conf, site);
+        if (*url &&
+            fo__mirror_pause(url, fo->mirror_token, flow, 1, 0, &answer, why, sizeof(why)) < 0)
+            log_error("failover: cannot keep %s paused: %s", flow, why);
+        json_decref(answer);
+        json_decref(d);
+    }
+    json_decref(hold);
+}
+
 static void interval(fo_monitor_t *m)
 {
+    hold_watch(m);
     const char *site = active_site(m);
     json_t *probes = json_array();
     int total, failed = probe_site(m, strcmp(site, "dr") == 0 ? "dr" : "primary", &total, probes);

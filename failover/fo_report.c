@@ -35,6 +35,29 @@ static int make_dirs(const char *path)
     return mkdir(buf, 0755) < 0 && errno != EEXIST ? -errno : 0;
 }
 
+#define HOLD "hold.json"
+
+/* A hold.json that cannot be read stops the controller: forgetting it
+ * would let a returning old site take writes. */
+static int hold_load(fo_t *fo, char *errbuf, size_t errlen)
+{
+    char path[4096];
+    snprintf(path, sizeof(path), "%s/" HOLD, fo->conf->report_dir);
+    if (access(path, F_OK) < 0)
+        return 0;
+    json_error_t e;
+    json_t *h = json_load_file(path, 0, &e);
+    if (!json_is_object(h) || !json_is_string(json_object_get(h, "site")) ||
+        !json_is_string(json_object_get(h, "report"))) {
+        xdc_errbuf(errbuf, errlen, "%s: %s", path,
+                   h ? "expected {\"site\": ..., \"report\": ...}" : e.text);
+        json_decref(h);
+        return XDC_ECONF;
+    }
+    fo->hold = h;
+    return 0;
+}
+
 fo_t *fo_new(const fo_conf_t *conf, char *errbuf, size_t errlen)
 {
     int rc = make_dirs(conf->report_dir);
@@ -46,10 +69,21 @@ fo_t *fo_new(const fo_conf_t *conf, char *errbuf, size_t errlen)
     fo_dns_t *dns = fo_dns_new(&conf->dns, errbuf, errlen);
     if (!dns)
         return NULL;
+    char *token = NULL;
+    if (*conf->mirror_token_file &&
+        fo__read_secret("mirror.token.file", conf->mirror_token_file, &token, errbuf, errlen) < 0) {
+        fo_dns_free(dns);
+        return NULL;
+    }
     fo_t *fo = xcalloc(1, sizeof(*fo));
     fo->conf = conf;
     fo->dns = dns;
+    fo->mirror_token = token;
     pthread_mutex_init(&fo->lock, NULL);
+    if (hold_load(fo, errbuf, errlen) < 0) {
+        fo_free(fo);
+        return NULL;
+    }
     return fo;
 }
 
@@ -58,7 +92,10 @@ void fo_free(fo_t *fo)
     if (!fo)
         return;
     fo_dns_free(fo->dns);
+    free(fo->mirror_token);
     json_decref(fo->current);
+    json_decref(fo->drill);
+    json_decref(fo->hold);
     pthread_mutex_destroy(&fo->lock);
     free(fo);
 }
@@ -142,12 +179,13 @@ void fo__report_end(fo_t *fo, const json_t *report)
         rc = append_history(dir, line);
     if (rc)
         log_error("failover: cannot write report %s in %s: %s", id, dir, strerror(-rc));
+    fo__metrics_report(fo, report);
     free(text);
     free(line);
     pthread_mutex_lock(&fo->lock);
     json_decref(fo->current);
     fo->current = NULL;
-    fo->busy = 0;
+    fo->busy = fo->drill != NULL; /* a drill's leg ended: the drill goes on */
     pthread_mutex_unlock(&fo->lock);
 }
 
@@ -171,6 +209,13 @@ json_t *fo_report_get(fo_t *fo, const char *id)
     pthread_mutex_lock(&fo->lock);
     if (fo->current && strcmp(json_string_value(json_object_get(fo->current, "id")) ?: "", id) == 0)
         r = json_deep_copy(fo->current);
+    if (fo->drill && strcmp(json_string_value(json_object_get(fo->drill, "id")) ?: "", id) == 0) {
+        /* The drill as it stands: its legs so far and the running one. */
+        r = json_deep_copy(fo->drill);
+        if (fo->current &&
+            strcmp(json_string_value(json_object_get(fo->current, "id")) ?: "", id) != 0)
+            json_array_append_new(json_object_get(r, "legs"), json_deep_copy(fo->current));
+    }
     pthread_mutex_unlock(&fo->lock);
     if (r)
         return r;
@@ -228,4 +273,57 @@ void fo__report_refused(fo_t *fo, const char *kind, const char *why, json_t *rpo
                           "finished_ms", (json_int_t)now, "rpo", rpo);
     fo__report_end(fo, r);
     json_decref(r);
+}
+
+int fo__hold_set(fo_t *fo, const char *site, const char *report)
+{
+    char path[4096];
+    snprintf(path, sizeof(path), "%s/" HOLD, fo->conf->report_dir);
+    json_t *h = site ? json_pack("{s:s, s:s, s:I}", "site", site, "report", report, "since_ms",
+                                 (json_int_t)xdc_wall_ms())
+                     : NULL;
+    int rc = 0;
+    if (h) {
+        char *text = json_dumps(h, JSON_INDENT(2) | JSON_SORT_KEYS);
+        rc = write_file(fo->conf->report_dir, HOLD, text);
+        free(text);
+    } else if (unlink(path) < 0 && errno != ENOENT) {
+        rc = -errno;
+    }
+    if (rc) {
+        json_decref(h);
+        return rc;
+    }
+    pthread_mutex_lock(&fo->lock);
+    json_decref(fo->hold);
+    fo->hold = h;
+    pthread_mutex_unlock(&fo->lock);
+    if (site)
+        log_info("failover: %s stays fenced until a failback (report %s)", site, report);
+    return 0;
+}
+
+json_t *fo__hold_get(fo_t *fo)
+{
+    pthread_mutex_lock(&fo->lock);
+    json_t *h = fo->hold ? json_deep_copy(fo->hold) : NULL;
+    pthread_mutex_unlock(&fo->lock);
+    return h;
+}
+
+int fo__report_amend(fo_t *fo, const char *id, const char *key, json_t *value)
+{
+    json_t *r = fo_report_get(fo, id);
+    if (!json_is_object(r)) {
+        json_decref(r);
+        return XDC_ENOTFOUND;
+    }
+    json_object_set(r, key, value);
+    char name[256];
+    snprintf(name, sizeof(name), "%s.json", id);
+    char *text = json_dumps(r, JSON_INDENT(2) | JSON_SORT_KEYS);
+    int rc = write_file(fo->conf->report_dir, name, text);
+    free(text);
+    json_decref(r);
+    return rc;
 }

@@ -4,8 +4,11 @@
 #include "common/err.h"
 #include "common/json.h"
 #include "common/log.h"
+#include "common/metrics.h"
 #include "common/svc.h"
 #include "common/util.h"
+
+#include <stdio.h>
 
 #include <stdlib.h>
 #include <string.h>
@@ -13,6 +16,7 @@
 typedef struct fo_daemon {
     fo_t *fo;
     fo_monitor_t *monitor;
+    metrics_registry_t *metrics;
     pthread_mutex_t lock;
     pthread_t worker;
     int worker_started; /* under lock: join before the next one */
@@ -30,7 +34,10 @@ static void *worker_main(void *arg)
 {
     fo_daemon_t *d = arg;
     json_t *report = NULL;
-    fo_switch(d->fo, &d->req, &report);
+    if (strcmp(d->kind, "drill") == 0)
+        fo_drill(d->fo, d->id, d->req.dry_run, &report);
+    else
+        fo_switch(d->fo, &d->req, &report);
     json_decref(report);
     return NULL;
 }
@@ -98,6 +105,41 @@ static int on_failback(const http_request_t *req, http_response_t *resp, void *o
     return start_switch(daemon_of(opaque), "failback", req, resp);
 }
 
+/* POST /v1/drills {"dry_run": bool}: failover and failback, one report. */
+static int on_drill(const http_request_t *req, http_response_t *resp, void *opaque)
+{
+    return start_switch(daemon_of(opaque), "drill", req, resp);
+}
+
+/* POST /v1/reconcile: answered when measured (seconds: it reads the old
+ * site's unreplicated tail). */
+static int on_reconcile(const http_request_t *req, http_response_t *resp, void *opaque)
+{
+    (void)req;
+    char why[1024];
+    json_t *out = NULL;
+    int rc = fo_reconcile(daemon_of(opaque)->fo, &out, why, sizeof(why));
+    if (rc == XDC_ESTATE || rc == XDC_ECONFLICT)
+        return error_body(resp, 409, why), 0;
+    if (rc)
+        return error_body(resp, 503, why), 0;
+    resp->body = out;
+    return 0;
+}
+
+static int on_metrics(const http_request_t *req, http_response_t *resp, void *opaque)
+{
+    (void)req;
+    fo_daemon_t *d = daemon_of(opaque);
+    buf_t b;
+    buf_init(&b);
+    metrics_render(d->metrics, &b);
+    resp->text = xstrndup((const char *)b.data, b.len);
+    resp->content_type = METRICS_CONTENT_TYPE;
+    buf_close(&b);
+    return 0;
+}
+
 static int on_reports(const http_request_t *req, http_response_t *resp, void *opaque)
 {
     (void)req;
@@ -116,9 +158,9 @@ static int on_report(const http_request_t *req, http_response_t *resp, void *opa
 }
 
 static const http_route_t routes[] = {
-    {"POST", "/v1/failover", on_failover},
-    {"POST", "/v1/failback", on_failback},
-    {"GET", "/v1/reports", on_reports},
+    {"POST", "/v1/failover", on_failover}, {"POST", "/v1/failback", on_failback},
+    {"POST", "/v1/drills", on_drill},      {"POST", "/v1/reconcile", on_reconcile},
+    {"GET", "/metrics", on_metrics},       {"GET", "/v1/reports", on_reports},
     {"GET", "/v1/reports/*", on_report},
 };
 
@@ -150,9 +192,11 @@ static void add_status(json_t *status, void *opaque)
     pthread_mutex_lock(&d->fo->lock);
     if (d->monitor)
         json_object_set_new(status, "health", fo__monitor_status(d->monitor));
+    json_t *running = d->fo->drill ? d->fo->drill : d->fo->current;
     json_object_set_new(status, "running",
-                        d->fo->current ? json_incref(json_object_get(d->fo->current, "id"))
-                                       : json_null());
+                        running ? json_incref(json_object_get(running, "id")) : json_null());
+    json_object_set_new(status, "fenced_until_failback",
+                        d->fo->hold ? json_deep_copy(d->fo->hold) : json_null());
     pthread_mutex_unlock(&d->fo->lock);
 }
 
@@ -176,6 +220,7 @@ int fo_run(const fo_conf_t *conf, char *errbuf, size_t errlen)
         return XDC_ECONF;
     }
     pthread_mutex_init(&d.lock, NULL);
+    d.metrics = metrics_registry_new();
     svc_conf_t sc = {.name = "failover",
                      .host = l.host,
                      .port = l.port,
@@ -189,6 +234,11 @@ int fo_run(const fo_conf_t *conf, char *errbuf, size_t errlen)
     free(token);
     if (s)
         d.monitor = fo__monitor_start(d.fo);
+    if (s && fo__metrics_register(d.metrics, d.fo, d.monitor) < 0) {
+        xdc_errbuf(errbuf, errlen, "cannot register the controller's metrics");
+        svc_free(s);
+        s = NULL;
+    }
     int rc = s ? svc_run(s) : XDC_ECONF;
     fo__monitor_stop(d.monitor);
     /* A switch under way finishes: stopping half-way would leave the sites
@@ -197,6 +247,7 @@ int fo_run(const fo_conf_t *conf, char *errbuf, size_t errlen)
         pthread_join(d.worker, NULL);
     svc_free(s);
     fo_free(d.fo);
+    metrics_registry_free(d.metrics);
     pthread_mutex_destroy(&d.lock);
     return rc;
 }

@@ -37,6 +37,7 @@ typedef struct sw {
     json_t *report, *phases, *stamps;
     int degraded;
     int64_t drained_ms; /* the mirror's clock when it showed the drain complete */
+    int paused;         /* this switch paused the flow from -> to */
     char err[1024];
 } sw_t;
 
@@ -77,7 +78,8 @@ static int phase_end(sw_t *s, json_t *ph, const char *stamp, int rc)
 static int preflight(sw_t *s)
 {
     json_t *ph = phase_begin(s, "preflight"), *dns = NULL;
-    int rc = fo_dns_switch(s->fo->dns, s->from_addrs, s->to_addrs, 1, &dns, s->err, sizeof(s->err));
+    const conf_list_t *expect = s->req->dns_from ? s->req->dns_from : s->from_addrs;
+    int rc = fo_dns_switch(s->fo->dns, expect, s->to_addrs, 1, &dns, s->err, sizeof(s->err));
     json_object_set_new(ph, "dns", dns);
     if (!rc && s->req->planned && !*s->mirror_url) {
         xdc_errbuf(s->err, sizeof(s->err), "a planned %s needs the mirror's URL (%s)", s->req->kind,
@@ -89,54 +91,14 @@ static int preflight(sw_t *s)
 
 /* --- fencing -------------------------------------------------------------------- */
 
-static int fence_command(sw_t *s, const char *site, int on, json_t *ph)
-{
-    const char *env[] = {NULL, NULL, NULL, NULL};
-    char *e0 = xasprintf("XDC_FENCE_SITE=%s", site);
-    char *e1 = xasprintf("XDC_FENCE_ACTION=%s", on ? "fence" : "unfence");
-    char *e2 = xasprintf("XDC_FENCE_BOOTSTRAP=%s", fo__site(s->c, site)->bootstrap_servers);
-    env[0] = e0, env[1] = e1, env[2] = e2;
-    const char *args[] = {site, on ? "fence" : "unfence", NULL};
-    xdc_exec_result_t *res = xmalloc(sizeof(*res));
-    int rc = xdc_exec(s->c->fence_command, args, env, s->c->fence_timeout_ms, res);
-    free(e0), free(e1), free(e2);
-    if (rc < 0) {
-        xdc_errbuf(s->err, sizeof(s->err), "fence.command: cannot start /bin/sh: %s",
-                   xdc_strerror(rc));
-    } else {
-        json_object_set_new(ph, "command_status", json_integer(res->status));
-        json_object_set_new(ph, "command_output", xjson_string_lossy(res->output));
-        if (res->timed_out) {
-            xdc_errbuf(s->err, sizeof(s->err), "fence.command %s: killed after %d ms",
-                       on ? "fence" : "unfence", s->c->fence_timeout_ms);
-            rc = XDC_EREMOTE;
-        } else if (res->status != 0) {
-            xdc_errbuf(s->err, sizeof(s->err), "fence.command %s: exited with status %d: %.200s",
-                       on ? "fence" : "unfence", res->status, res->output);
-            rc = XDC_EREMOTE;
-        }
-    }
-    free(res);
-    return rc;
-}
-
-/* Fence (@p on) or unfence @p site as fence.mode says. */
+/* Fence (@p on) or unfence @p site; nothing in a dry run. */
 static int fence_site(sw_t *s, const char *site, int on, json_t *ph)
 {
-    json_object_set_new(ph, "mode",
-                        json_string(s->c->fence_mode == FO_FENCE_XDC_BROKER ? "xdc-broker"
-                                    : s->c->fence_mode == FO_FENCE_COMMAND  ? "command"
-                                                                            : "none"));
-    if (s->c->fence_mode == FO_FENCE_NONE || s->req->dry_run)
+    if (s->req->dry_run) {
+        json_object_set_new(ph, "mode", json_string(fo__fence_mode_name(s->c)));
         return 0;
-    if (s->c->fence_mode == FO_FENCE_COMMAND)
-        return fence_command(s, site, on, ph);
-    rd_kafka_t *rk = fo__client(s->c, site, RD_KAFKA_PRODUCER, NULL, NULL, s->err, sizeof(s->err));
-    if (!rk)
-        return XDC_ECONF;
-    int rc = fo__fence_brokers(rk, on, s->c->fence_timeout_ms, ph, s->err, sizeof(s->err));
-    rd_kafka_destroy(rk);
-    return rc;
+    }
+    return fo__fence_site(s->c, site, on, ph, s->err, sizeof(s->err));
 }
 
 static int fence(sw_t *s)
@@ -346,6 +308,79 @@ static int offsets(sw_t *s)
     return phase_end(s, ph, "offsets", rc);
 }
 
+/* --- the mirror's flows ---------------------------------------------------------- */
+
+/* Stop the old direction once it has nothing left to copy (planned) or
+ * nothing it may copy (unplanned: when the old site returns, its tail
+ * past this point is what reconcile reports, not DR's data). The mirror's
+ * answer holds the replicated offsets, frozen from now on. */
+static int flow_pause(sw_t *s)
+{
+    json_t *ph = phase_begin(s, "pause"), *answer = NULL;
+    json_object_set_new(ph, "flow", json_string(s->flow));
+    int rc;
+    if (s->req->dry_run) {
+        fo_lag_t lag;
+        rc = fo__mirror_lag(s->mirror_url, s->flow, &lag, s->err, sizeof(s->err));
+        if (!rc)
+            fo__lag_free(&lag);
+    } else {
+        rc = fo__mirror_pause(s->mirror_url, s->fo->mirror_token, s->flow, 1,
+                              s->c->drain_timeout_ms, &answer, s->err, sizeof(s->err));
+    }
+    if (answer) {
+        s->paused = 1;
+        json_object_set(ph, "drained", json_object_get(answer, "drained"));
+        json_t *rep = json_pack("{s:s, s:O}", "flow", s->flow, "partitions",
+                                json_object_get(answer, "partitions") ?: json_null());
+        json_object_set_new(s->report, "replicated", rep);
+        json_decref(answer);
+    }
+    if (rc && !s->req->planned) {
+        /* The old site is gone: clients must move on regardless; reconcile
+         * will lack the frozen point. */
+        s->degraded = 1;
+        phase_end(s, ph, NULL, rc);
+        return 0;
+    }
+    return phase_end(s, ph, NULL, rc);
+}
+
+/* Start the new direction (new site -> old site) if it was paused, so the
+ * old site catches up for the failback. Clients are on the new site by
+ * now: a failure degrades the switch, it does not stop it. */
+static void flow_resume(sw_t *s)
+{
+    const char *url = fo__flow_url(s->c, s->to);
+    if (s->req->dry_run || !*url)
+        return;
+    char flow[64];
+    snprintf(flow, sizeof(flow), "%s->%s", s->to, s->from);
+    json_t *ph = phase_begin(s, "resume"), *answer = NULL;
+    json_object_set_new(ph, "flow", json_string(flow));
+    int rc =
+        fo__mirror_pause(url, s->fo->mirror_token, flow, 0, 0, &answer, s->err, sizeof(s->err));
+    json_decref(answer);
+    if (rc == XDC_ENOTFOUND)
+        rc = 0; /* that mirror does not run the reverse flow */
+    s->degraded |= rc != 0;
+    char keep[sizeof(s->err)];
+    snprintf(keep, sizeof(keep), "%s", s->err);
+    phase_end(s, ph, NULL, rc);
+    snprintf(s->err, sizeof(s->err), "%s", keep);
+}
+
+/* A planned switch that stopped: the old direction runs again. */
+static void flow_unpause(sw_t *s)
+{
+    json_t *answer = NULL;
+    char why[512];
+    if (fo__mirror_pause(s->mirror_url, s->fo->mirror_token, s->flow, 0, 0, &answer, why,
+                         sizeof(why)) < 0)
+        log_error("failover: cannot resume %s after the rollback: %s", s->flow, why);
+    json_decref(answer);
+}
+
 /* --- DNS and verification -------------------------------------------------------- */
 
 static int dns(sw_t *s)
@@ -526,6 +561,23 @@ static void report_finish(sw_t *s, int rc)
              rc ? s->err : "");
 }
 
+/* An unplanned failover leaves the old site to be fenced when it returns
+ * and reconciled; a failback to it ends that. */
+static void hold_update(sw_t *s)
+{
+    json_t *hold = fo__hold_get(s->fo);
+    const char *held = json_string_value(json_object_get(hold, "site"));
+    int rc = 0;
+    if (!s->req->planned)
+        rc = fo__hold_set(s->fo, s->from, json_string_value(json_object_get(s->report, "id")));
+    else if (held && strcmp(held, s->to) == 0)
+        rc = fo__hold_set(s->fo, NULL, NULL);
+    if (rc)
+        log_error("failover: cannot record the fenced site in %s: %s", s->c->report_dir,
+                  strerror(-rc));
+    json_decref(hold);
+}
+
 static int run_phases(sw_t *s)
 {
     int rc = preflight(s);
@@ -537,6 +589,8 @@ static int run_phases(sw_t *s)
      * checkpoints are what there is. */
     if (!rc && s->req->planned)
         rc = checkpoints(s);
+    if (!rc && *s->mirror_url)
+        rc = flow_pause(s);
     if (!rc)
         rc = offsets(s);
     if (!rc) {
@@ -548,8 +602,12 @@ static int run_phases(sw_t *s)
         rc = dns(s);
     if (rc && s->req->planned && !s->req->dry_run && json_object_get(s->stamps, "fence"))
         unfence_old(s);
+    if (rc && s->paused && s->req->planned)
+        flow_unpause(s);
     if (!rc)
         rc = verify(s);
+    if (!rc)
+        flow_resume(s);
     return rc;
 }
 
@@ -562,8 +620,7 @@ int fo_switch(fo_t *fo, const fo_switch_req_t *req, json_t **report)
     s.to = failback ? "primary" : "dr";
     s.from_addrs = failback ? &fo->conf->dr_addresses : &fo->conf->primary_addresses;
     s.to_addrs = failback ? &fo->conf->primary_addresses : &fo->conf->dr_addresses;
-    s.mirror_url = failback && *fo->conf->failback_mirror_url ? fo->conf->failback_mirror_url
-                                                              : fo->conf->mirror_url;
+    s.mirror_url = fo__flow_url(fo->conf, s.from);
     snprintf(s.flow, sizeof(s.flow), "%s->%s", s.from, s.to);
     char id[128];
     if (req->id)
@@ -573,6 +630,8 @@ int fo_switch(fo_t *fo, const fo_switch_req_t *req, json_t **report)
     report_init(&s, id);
     int rc = run_phases(&s);
     report_finish(&s, rc);
+    if (!rc && !req->dry_run)
+        hold_update(&s);
     fo__report_end(fo, s.report);
     *report = s.report;
     return rc;

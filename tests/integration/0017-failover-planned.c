@@ -18,7 +18,9 @@
  * the primary with the same checks.
  * A record changed behind the controller's back, or a wrong TSIG secret,
  * stops the failover in its preflight: nothing is fenced, the record stays.
- * A failover that stops after fencing unfences the old site again. */
+ * A failover that stops after fencing unfences the old site again.
+ * A drill (POST /v1/drills) does a failover and the failback in one report
+ * under the controller's canary load, which follows the DNS name. */
 #include <stdarg.h>
 #include <stddef.h>
 #include <setjmp.h>
@@ -382,6 +384,80 @@ static void test_planned_failover_and_failback(void **state)
     expect_resume(a, g_fo.primary.bootstrap);
 }
 
+/* A drill: the dry run changes nothing; the real one moves clients to DR
+ * and back under the controller's canary load, one report with both legs
+ * (each held to the planned failover's standard), both RTOs and RPOs, and
+ * what the load saw. */
+static void test_drill(void **state)
+{
+    (void)state;
+    json_t *r = th_fo_switch(&g_fo, "/v1/drills", "{\"dry_run\":true}");
+    char *text = json_dumps(r, JSON_INDENT(1));
+    json_t *legs = json_object_get(r, "legs");
+    TH_CHECK(
+        !strcmp(json_string_value(json_object_get(r, "outcome")) ?: "", "dry-run") &&
+            json_array_size(legs) == 2 &&
+            !strcmp(json_string_value(json_object_get(json_array_get(legs, 1), "outcome")) ?: "",
+                    "dry-run"),
+        "dry run: %s", text);
+    free(text);
+    json_decref(r);
+    th_fo_expect_dns(&g_fo, TH_FO_PRIMARY_IP);
+
+    /* Data the mirror copies, so the drain has partitions to prove RPO 0 on. */
+    th_kafka_produce(g_fo.primary.bootstrap, TOPIC, NPART, 0, 1000, "drill");
+    TH_CHECK(th_kafka_wait_count(g_fo.dr.bootstrap, TOPIC, NPART, 1000, th_ms(30000), NULL) == 0,
+             "the mirror did not copy %s", TOPIC);
+    r = th_fo_switch(&g_fo, "/v1/drills", "{}");
+    text = json_dumps(r, JSON_INDENT(1));
+    legs = json_object_get(r, "legs");
+    TH_CHECK(!strcmp(json_string_value(json_object_get(r, "outcome")) ?: "", "completed") &&
+                 json_array_size(legs) == 2,
+             "drill: %s", text);
+    static const char *const kinds[] = {"failover", "failback"};
+    for (size_t i = 0; i < 2; i++) {
+        json_t *leg = json_array_get(legs, i);
+        TH_CHECK(!strcmp(json_string_value(json_object_get(leg, "kind")) ?: "", kinds[i]),
+                 "leg %zu: %s", i, text);
+        expect_report(leg);
+        TH_CHECK(json_equal(json_object_get(json_object_get(r, "rto_ms"), kinds[i]),
+                            json_object_get(leg, "rto_ms")) &&
+                     json_integer_value(json_object_get(
+                         json_object_get(json_object_get(r, "rpo"), kinds[i]), "records")) == 0,
+                 "%s RTO/RPO: %s", kinds[i], text);
+    }
+    /* The load wrote through the name all along: some records before the
+     * failover, some on DR, some after the failback. */
+    json_t *load = json_object_get(r, "canary_load");
+    json_int_t acked = json_integer_value(json_object_get(load, "acked"));
+    json_int_t gap = json_integer_value(json_object_get(load, "max_gap_ms"));
+    TH_CHECK(acked >= 10 && gap > 0 && gap <= 20000 &&
+                 json_integer_value(json_object_get(load, "produced")) >=
+                     acked + json_integer_value(json_object_get(load, "failed")),
+             "canary load: %s", text);
+    printf("drill: RTO %lld ms out, %lld ms back; canary load %lld acknowledged, longest gap "
+           "%lld ms\n",
+           (long long)json_integer_value(json_object_get(json_object_get(r, "rto_ms"), "failover")),
+           (long long)json_integer_value(json_object_get(json_object_get(r, "rto_ms"), "failback")),
+           (long long)acked, (long long)gap);
+    free(text);
+    json_decref(r);
+    th_fo_expect_dns(&g_fo, TH_FO_PRIMARY_IP);
+
+    int status;
+    char *body = NULL;
+    TH_CHECK(th_http_request("GET", g_fo.http_port, "/metrics", NULL, NULL, &status, &body) == 0 &&
+                 status == 200,
+             "GET /metrics: %d", status);
+    int found = 0;
+    double drills = th_metric_sum(
+        body, "xdc_failover_switches_total{kind=\"drill\",outcome=\"completed\"}", &found);
+    double legs_done = th_metric_sum(
+        body, "xdc_failover_switches_total{kind=\"failback\",outcome=\"completed\"}", &found);
+    TH_CHECK(drills == 1 && legs_done == 1, "metrics:\n%s", body);
+    free(body);
+}
+
 /* A failover refused in its preflight: the report says why, nothing was
  * fenced (the primary still takes writes) and the record is as it was. */
 static void expect_refused(const char *want_error, const char *want_answer2)
@@ -479,6 +555,7 @@ int main(void)
     cmocka_set_test_filter(getenv("TEST_FILTER"));
     const struct CMUnitTest tests[] = {
         cmocka_unit_test_setup_teardown(test_planned_failover_and_failback, setup, teardown),
+        cmocka_unit_test_setup_teardown(test_drill, setup, teardown),
         cmocka_unit_test_setup_teardown(test_failover_refused, setup, teardown),
         cmocka_unit_test_setup_teardown(test_failover_rolls_back_after_fence, setup, teardown),
         cmocka_unit_test_setup_teardown(test_failover_fence_command, setup, teardown),

@@ -7,7 +7,11 @@
  *    and fails over on its own (unplanned): the name moves to DR on every
  *    server, the report is completed with its detect time and an RPO
  *    estimate from the mirror's last lag sample, and the canary through
- *    the name works. */
+ *    the name works. The mirror was behind when the primary died under a
+ *    load; when it is restarted, the controller fences it at once, and
+ *    POST /v1/reconcile reports exactly the records it holds past the
+ *    point the failover froze: every acknowledged record DR lacks, and
+ *    nothing else but records the primary never acknowledged. */
 #include <stdarg.h>
 #include <stddef.h>
 #include <setjmp.h>
@@ -16,9 +20,14 @@
 
 #include "tests/lib/th_fo.h"
 #include "tests/lib/th_http.h"
+#include "common/util.h"
 #include "tests/lib/th_kafka.h"
 
+#include <librdkafka/rdkafka.h>
+#include <pthread.h>
 #include <signal.h>
+#include <stdatomic.h>
+#include <stdbool.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -29,6 +38,82 @@
 
 static th_fo_t g_fo;
 
+/* --- a load that knows which records the primary acknowledged -------------- */
+
+#define MAXSEQ 100000
+
+typedef struct load {
+    atomic_bool stop;
+    pthread_t thread;
+    long produced;
+    uint8_t acked[MAXSEQ]; /* by delivery reports */
+} load_t;
+
+static load_t *g_load;
+
+static long seq_of(const void *value, size_t len)
+{
+    char buf[32];
+    long seq = -1;
+    if (len == 0 || len >= sizeof(buf))
+        return -1;
+    memcpy(buf, value, len);
+    buf[len] = '\0';
+    return sscanf(buf, "r-%ld", &seq) == 1 && seq >= 0 && seq < MAXSEQ ? seq : -1;
+}
+
+static void on_delivery(rd_kafka_t *rk, const rd_kafka_message_t *m, void *opaque)
+{
+    (void)rk;
+    load_t *l = opaque;
+    long seq = seq_of(m->payload, m->len);
+    if (!m->err && seq >= 0)
+        l->acked[seq] = 1;
+}
+
+/* About 400 records a second to the primary by its address, acks=all. */
+static void *load_main(void *arg)
+{
+    load_t *l = arg;
+    char why[512];
+    rd_kafka_conf_t *c = rd_kafka_conf_new();
+    rd_kafka_conf_set(c, "bootstrap.servers", g_fo.primary.bootstrap, why, sizeof(why));
+    rd_kafka_conf_set(c, "acks", "all", why, sizeof(why));
+    rd_kafka_conf_set(c, "linger.ms", "2", why, sizeof(why));
+    rd_kafka_conf_set(c, "log_level", "2", why, sizeof(why));
+    rd_kafka_conf_set_dr_msg_cb(c, on_delivery);
+    rd_kafka_conf_set_opaque(c, l);
+    rd_kafka_t *rk = rd_kafka_new(RD_KAFKA_PRODUCER, c, why, sizeof(why));
+    while (rk && !atomic_load(&l->stop) && l->produced < MAXSEQ) {
+        char val[32];
+        int n = snprintf(val, sizeof(val), "r-%ld", l->produced);
+        if (rd_kafka_producev(rk, RD_KAFKA_V_TOPIC(TOPIC),
+                              RD_KAFKA_V_PARTITION((int32_t)(l->produced % NPART)),
+                              RD_KAFKA_V_VALUE(val, (size_t)n),
+                              RD_KAFKA_V_MSGFLAGS(RD_KAFKA_MSG_F_COPY), RD_KAFKA_V_END) == 0)
+            l->produced++;
+        rd_kafka_poll(rk, 0);
+        if (l->produced % 4 == 0)
+            th_sleep_ms(10);
+    }
+    /* The primary is dead: what it did not acknowledge is given up, and
+     * nothing reaches it when it comes back. */
+    if (rk) {
+        rd_kafka_purge(rk, RD_KAFKA_PURGE_F_QUEUE | RD_KAFKA_PURGE_F_INFLIGHT);
+        rd_kafka_poll(rk, 100);
+        rd_kafka_destroy(rk);
+    }
+    return NULL;
+}
+
+static void load_stop(void)
+{
+    if (!g_load)
+        return;
+    atomic_store(&g_load->stop, true);
+    pthread_join(g_load->thread, NULL);
+}
+
 static int setup(void **state)
 {
     (void)state;
@@ -38,6 +123,9 @@ static int setup(void **state)
 
 static int teardown(void **state)
 {
+    load_stop();
+    free(g_load);
+    g_load = NULL;
     /* A broker left stopped would not die of SIGTERM. */
     if (g_fo.primary.proc)
         kill(th_proc_pid(g_fo.primary.proc), SIGCONT);
@@ -117,6 +205,145 @@ static void test_flapping_never_fails_over(void **state)
     th_kafka_load_stop(load);
 }
 
+static void mirror_pause(const char *flow)
+{
+    char body[128], *resp = NULL;
+    int code;
+    snprintf(body, sizeof(body), "{\"flow\":\"%s\"}", flow);
+    TH_CHECK(th_http_request("POST", g_fo.mirror.http_port, "/v1/pause", NULL, body, &code,
+                             &resp) == 0 &&
+                 code == 200,
+             "pause %s: %d %s", flow, code, resp ? resp : "");
+    free(resp);
+}
+
+/* The values of @p topic's records on @p bootstrap: seq -> 1. */
+static uint8_t *values_on(const char *bootstrap)
+{
+    th_recs_t recs = {0};
+    th_kafka_consume_all(bootstrap, TOPIC, &recs, th_ms(30000));
+    uint8_t *v = xcalloc(MAXSEQ, 1);
+    for (size_t i = 0; i < recs.count; i++) {
+        long seq = seq_of(recs.v[i].value, recs.v[i].value_len);
+        if (seq >= 0)
+            v[seq] = 1;
+    }
+    th_recs_free(&recs);
+    return v;
+}
+
+/* After the primary's restart: the controller fenced it again, and
+ * reconcile counts exactly what the primary holds past the frozen point:
+ * every acknowledged record DR lacks, plus only records the primary never
+ * acknowledged (written when it died). */
+static void expect_reconcile(const char *id, json_t *replicated)
+{
+    th_broker_restart(&g_fo.primary);
+    th_kafka_set_client_id("xdc-failover.test"); /* served by a fenced broker */
+    char *fenced = NULL;
+    for (int i = 0; i < th_ms(20000) / 200; i++) {
+        free(fenced);
+        fenced = th_kafka_broker_config(g_fo.primary.bootstrap, "1", "xdc.fenced", NULL);
+        if (fenced && !strcmp(fenced, "true"))
+            break;
+        th_sleep_ms(200);
+    }
+    TH_CHECK(fenced && !strcmp(fenced, "true"), "the returning primary was not fenced: %s",
+             th_proc_output(g_fo.proc));
+    free(fenced);
+
+    int code;
+    char *body = NULL;
+    TH_CHECK(th_http_request("POST", g_fo.http_port, "/v1/reconcile", NULL, NULL, &code, &body) ==
+                     0 &&
+                 code == 200,
+             "reconcile: %d %s", code, body ? body : "");
+    json_t *rc = json_loads(body, 0, NULL);
+    free(body);
+    char *text = json_dumps(rc, JSON_INDENT(1));
+
+    /* The truth: the primary's records past the point the failover froze. */
+    uint8_t *on_dr = values_on(g_fo.dr.bootstrap);
+    int64_t ends[NPART];
+    th_kafka_end_offsets(g_fo.primary.bootstrap, TOPIC, ends, NPART);
+    th_recs_t all = {0};
+    th_kafka_consume_all(g_fo.primary.bootstrap, TOPIC, &all, th_ms(30000));
+    th_kafka_set_client_id(NULL);
+    int64_t next[NPART] = {0};
+    json_t *p;
+    size_t k;
+    json_array_foreach(json_object_get(replicated, "partitions"), k, p)
+    {
+        int part = (int)json_integer_value(json_object_get(p, "partition"));
+        if (part >= 0 && part < NPART &&
+            !strcmp(json_string_value(json_object_get(p, "topic")) ?: "", TOPIC))
+            next[part] = json_integer_value(json_object_get(p, "replicated_offset")) + 1;
+    }
+    long tail = 0, tail_acked = 0, tail_on_dr = 0, acked_missing = 0;
+    uint8_t *in_tail = xcalloc(MAXSEQ, 1);
+    for (size_t i = 0; i < all.count; i++) {
+        long seq = seq_of(all.v[i].value, all.v[i].value_len);
+        if (seq < 0 || all.v[i].offset < next[all.v[i].partition])
+            continue;
+        tail++;
+        in_tail[seq] = 1;
+        tail_acked += g_load->acked[seq];
+        tail_on_dr += on_dr[seq];
+    }
+    for (long s = 0; s < MAXSEQ; s++)
+        acked_missing += g_load->acked[s] && !on_dr[s];
+    long missing_outside_tail = 0;
+    for (long s = 0; s < MAXSEQ; s++)
+        missing_outside_tail += g_load->acked[s] && !on_dr[s] && !in_tail[s];
+    th_recs_free(&all);
+    free(in_tail);
+    free(on_dr);
+    printf("reconcile: %lld records reported; %ld acknowledged records never reached DR, %ld "
+           "records written but not acknowledged\n",
+           (long long)json_integer_value(json_object_get(rc, "records")), acked_missing,
+           tail - tail_acked);
+    TH_CHECK(acked_missing > 0, "the test lost nothing: %s", text);
+    TH_CHECK(!missing_outside_tail && !tail_on_dr,
+             "%ld acknowledged records missing outside the tail, %ld tail records on DR",
+             missing_outside_tail, tail_on_dr);
+    TH_CHECK(json_integer_value(json_object_get(rc, "records")) == tail &&
+                 tail_acked == acked_missing,
+             "reconcile says %lld, the tail holds %ld (%ld acknowledged, %ld acknowledged "
+             "missing): %s",
+             (long long)json_integer_value(json_object_get(rc, "records")), tail, tail_acked,
+             acked_missing, text);
+    json_int_t sum = 0;
+    json_array_foreach(json_object_get(rc, "partitions"), k, p)
+    {
+        int part = (int)json_integer_value(json_object_get(p, "partition"));
+        if (strcmp(json_string_value(json_object_get(p, "topic")) ?: "", TOPIC) || part < 0 ||
+            part >= NPART)
+            continue;
+        TH_CHECK(json_integer_value(json_object_get(p, "log_end_offset")) == ends[part],
+                 "partition %d: log end: %s", part, text);
+        sum += json_integer_value(json_object_get(p, "records"));
+    }
+    TH_CHECK(sum == tail, "partitions sum to %lld: %s", (long long)sum, text);
+    free(text);
+    json_decref(rc);
+
+    /* It is in the failover's report, and the primary is still fenced. */
+    char path[256];
+    snprintf(path, sizeof(path), "/v1/reports/%s", id);
+    json_t *r = th_http_get_json(g_fo.http_port, path);
+    TH_CHECK(json_integer_value(json_object_get(json_object_get(r, "reconcile"), "records")) ==
+                 tail,
+             "the report has no reconcile");
+    json_decref(r);
+    json_t *st = status();
+    TH_CHECK(!strcmp(json_string_value(
+                         json_object_get(json_object_get(st, "fenced_until_failback"), "site"))
+                         ?: "",
+                     "primary"),
+             "status does not show the fenced primary");
+    json_decref(st);
+}
+
 static void test_kill9_fails_over_on_its_own(void **state)
 {
     (void)state;
@@ -126,8 +353,17 @@ static void test_kill9_fails_over_on_its_own(void **state)
     wait_monitor_ready();
     wait_checkpoints();
     th_sleep_ms(1500); /* a lag sample after them */
+    /* Under load; the mirror falls behind (a slow link) for the last
+     * second before the crash, so the primary dies holding acknowledged
+     * records DR lacks. */
+    g_load = xcalloc(1, sizeof(*g_load));
+    atomic_init(&g_load->stop, false);
+    TH_CHECK(pthread_create(&g_load->thread, NULL, load_main, g_load) == 0, "load thread");
+    th_sleep_ms(1000);
+    mirror_pause("primary->dr");
+    th_sleep_ms(1000);
     th_broker_stop(&g_fo.primary, SIGKILL);
-    /* The load's producer now has nowhere to write; it is not checked. */
+    load_stop();
     json_t *reports = NULL;
     for (int i = 0; i < th_ms(60000) / 200; i++) {
         json_decref(reports);
@@ -167,9 +403,16 @@ static void test_kill9_fails_over_on_its_own(void **state)
                      json_integer_value(json_object_get(p, "target_offset")) == committed[part],
                  "partition %lld: %s", (long long)part, text);
     }
+    json_t *replicated = json_incref(json_object_get(r, "replicated"));
+    TH_CHECK(json_array_size(json_object_get(replicated, "partitions")) >= NPART,
+             "no frozen replicated point: %s", text);
     free(text);
+    char *rid = xstrdup(json_string_value(json_object_get(r, "id")));
     json_decref(r);
     th_fo_expect_dns(&g_fo, TH_FO_DR_IP);
+    expect_reconcile(rid, replicated);
+    free(rid);
+    json_decref(replicated);
 }
 
 int main(void)
