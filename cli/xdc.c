@@ -14,6 +14,10 @@ static const cli_cmd_t commands[] = {
      cli_translate},
     {"checkpoints", "apply a flow's latest checkpoints to the consumer groups on its target",
      cli_checkpoints},
+    {"status", "print the active site, DNS answers and health (xdc-failover)", cli_status},
+    {"failover", "move clients to DR phase by phase; also `failover reconcile`", cli_failover},
+    {"failback", "move clients from DR back to the primary phase by phase", cli_failback},
+    {"drill", "`drill run`: failover and failback under canary load, RTO/RPO", cli_drill},
 };
 
 int cli_usage_error(const char *fmt, ...)
