@@ -14,32 +14,6 @@
 #include <sys/socket.h>
 #include <unistd.h>
 
-int fo__read_secret(const char *key, const char *path, char **out, char *errbuf, size_t errlen)
-{
-    *out = NULL;
-    FILE *f = fopen(path, "r");
-    char line[1024];
-    if (!f || !fgets(line, sizeof(line), f)) {
-        xdc_errbuf(errbuf, errlen, "%s: cannot read %s", key, path);
-        if (f)
-            fclose(f);
-        return XDC_ECONF;
-    }
-    fclose(f);
-    char *s = line;
-    while (isspace((unsigned char)*s))
-        s++;
-    size_t n = strlen(s);
-    while (n > 0 && isspace((unsigned char)s[n - 1]))
-        s[--n] = '\0';
-    if (!n) {
-        xdc_errbuf(errbuf, errlen, "%s: %s is empty", key, path);
-        return XDC_ECONF;
-    }
-    *out = xstrdup(s);
-    return 0;
-}
-
 /* "name" and "name." are the same absolute name; ldns wants the dot. */
 static char *fqdn(const char *name)
 {
@@ -106,7 +80,7 @@ static int rfc2136_prepare(fo_dns_t *dns, char *errbuf, size_t errlen)
                    "dns.tsig.secret.file (updates are always signed)");
         return XDC_ECONF;
     }
-    if (fo__read_secret("dns.tsig.secret.file", dns->conf.tsig_secret_file, &dns->secret, errbuf,
+    if (xdc_read_secret("dns.tsig.secret.file", dns->conf.tsig_secret_file, &dns->secret, errbuf,
                         errlen) < 0)
         return XDC_ECONF;
     ldns_rdf *raw = ldns_rdf_new_frm_str(LDNS_RDF_TYPE_B64, dns->secret);

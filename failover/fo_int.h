@@ -138,11 +138,6 @@ const char *fo__list_str(const conf_list_t *l, char *buf, size_t len);
 /** @return a JSON array of @p l's items, new reference. */
 json_t *fo__list_json(const conf_list_t *l);
 
-/** Read a one-line secret from @p path for setting @p key; surrounding
- *  whitespace is not part of it.  @param out caller-owned.
- *  @return 0, or XDC_ECONF naming @p key and the problem. */
-int fo__read_secret(const char *key, const char *path, char **out, char *errbuf, size_t errlen);
-
 /* --- Kafka (fo_kafka.c) ------------------------------------------------- */
 
 /** @return the site @p site ("primary", "dr") of the configuration, or NULL. */

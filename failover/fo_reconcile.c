@@ -14,10 +14,6 @@
 #include <stdlib.h>
 #include <string.h>
 
-/* Set by the mirror on every record it writes: the cluster the record was
- * first produced to. Records the reverse flow copied back are not lost. */
-#define ORIGIN_HEADER "xdc.origin"
-
 typedef struct rc_part {
     const char *topic; /* borrowed from the report */
     int partition;
@@ -26,12 +22,15 @@ typedef struct rc_part {
     int64_t records, bytes, mirrored_back, first_ts, last_ts, read_to;
 } rc_part_t;
 
+/* Records the reverse flow copied back (first produced to @p other) are
+ * not lost. */
 static int from_other(const rd_kafka_message_t *m, const char *other)
 {
     rd_kafka_headers_t *h = NULL;
     const void *v;
     size_t n;
-    if (rd_kafka_message_headers(m, &h) || !h || rd_kafka_header_get_last(h, ORIGIN_HEADER, &v, &n))
+    if (rd_kafka_message_headers(m, &h) || !h ||
+        rd_kafka_header_get_last(h, MIR_HDR_ORIGIN, &v, &n))
         return 0;
     return v && n == strlen(other) && memcmp(v, other, n) == 0;
 }

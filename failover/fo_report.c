@@ -71,7 +71,7 @@ fo_t *fo_new(const fo_conf_t *conf, char *errbuf, size_t errlen)
         return NULL;
     char *token = NULL;
     if (*conf->mirror_token_file &&
-        fo__read_secret("mirror.token.file", conf->mirror_token_file, &token, errbuf, errlen) < 0) {
+        xdc_read_secret("mirror.token.file", conf->mirror_token_file, &token, errbuf, errlen) < 0) {
         fo_dns_free(dns);
         return NULL;
     }

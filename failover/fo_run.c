@@ -211,7 +211,7 @@ int fo_run(const fo_conf_t *conf, char *errbuf, size_t errlen)
     /* The token lives in its own file so the main configuration can be
      * shared without the secret. */
     if (*conf->http_token_file &&
-        fo__read_secret("http.token.file", conf->http_token_file, &token, errbuf, errlen) < 0)
+        xdc_read_secret("http.token.file", conf->http_token_file, &token, errbuf, errlen) < 0)
         return XDC_ECONF;
     fo_daemon_t d = {0};
     d.fo = fo_new(conf, errbuf, errlen);

@@ -36,10 +36,6 @@
 #include <stdbool.h>
 #include <stdint.h>
 
-/* Headers the mirror puts on every record it writes. */
-#define MIR_HDR_ORIGIN "xdc.origin" /* alias of the cluster the record was first produced to */
-#define MIR_HDR_SRC    "xdc.src"    /* "<source alias>:<partition>:<offset>" of this copy */
-
 /* A flow's counters in the daemon's metrics registry (mir_http.c): the
  * data thread updates them lock-free, /metrics and /v1/status read them. */
 typedef struct mir_metrics {

@@ -85,6 +85,11 @@ typedef struct mir_flow_conf {
     char *group_id;               /* group.id of the source consumer; "" = xdc-mirror.<src>-<tgt> */
 } mir_flow_conf_t;
 
+/* Headers the mirror puts on every record it writes (the failover
+ * controller's reconcile reads the first). */
+#define MIR_HDR_ORIGIN "xdc.origin" /* alias of the cluster the record was first produced to */
+#define MIR_HDR_SRC    "xdc.src"    /* "<source alias>:<partition>:<offset>" of this copy */
+
 typedef struct mir_conf {
     /* from mir_conf_table */
     conf_list_t clusters;
