@@ -20,6 +20,8 @@ struct svc {
     http_route_t *routes;
     void *opaque; /* the daemon's */
     svc_status_cb status_cb;
+    metrics_registry_t *metrics;
+    size_t nroutes;
     int64_t started_ms;
     int stopping;
 };
@@ -69,8 +71,21 @@ static int on_health(const http_request_t *req, http_response_t *resp, void *opa
     return 0;
 }
 
-/* /v1/status and /health come before the daemon's own routes. */
-#define SVC_OWN_ROUTES 2
+static int on_metrics(const http_request_t *req, http_response_t *resp, void *opaque)
+{
+    (void)req;
+    svc_t *s = opaque;
+    buf_t b;
+    buf_init(&b);
+    metrics_render(s->metrics, &b);
+    resp->text = xstrndup((const char *)b.data, b.len);
+    resp->content_type = METRICS_CONTENT_TYPE;
+    buf_close(&b);
+    return 0;
+}
+
+/* /v1/status, /health and /metrics come before the daemon's own routes. */
+#define SVC_OWN_ROUTES 3
 
 static http_server_t *start_http(svc_t *s, const svc_conf_t *conf, char *errbuf, size_t errlen)
 {
@@ -80,7 +95,7 @@ static http_server_t *start_http(svc_t *s, const svc_conf_t *conf, char *errbuf,
         .token = conf->token,
         .token_writes_only = conf->token_writes_only,
         .routes = s->routes,
-        .nroutes = conf->nroutes + SVC_OWN_ROUTES,
+        .nroutes = s->nroutes,
         .opaque = s,
     };
     return http_server_new(&hc, errbuf, errlen);
@@ -93,11 +108,14 @@ svc_t *svc_new(const svc_conf_t *conf, char *errbuf, size_t errlen)
     s->started_ms = xdc_mono_ms();
     s->opaque = conf->opaque;
     s->status_cb = conf->status_cb;
+    s->metrics = conf->metrics;
     s->routes = xcalloc(conf->nroutes + SVC_OWN_ROUTES, sizeof(http_route_t));
-    s->routes[0] = (http_route_t){"GET", "/v1/status", on_status};
-    s->routes[1] = (http_route_t){"GET", "/health", on_health};
+    s->routes[s->nroutes++] = (http_route_t){"GET", "/v1/status", on_status};
+    s->routes[s->nroutes++] = (http_route_t){"GET", "/health", on_health};
+    if (s->metrics)
+        s->routes[s->nroutes++] = (http_route_t){"GET", "/metrics", on_metrics};
     for (size_t i = 0; i < conf->nroutes; i++)
-        s->routes[i + SVC_OWN_ROUTES] = conf->routes[i];
+        s->routes[s->nroutes++] = conf->routes[i];
     uv_loop_init(&s->loop);
     uv_async_init(&s->loop, &s->stop_async, on_stop);
     uv_signal_init(&s->loop, &s->sigterm);

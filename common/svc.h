@@ -2,6 +2,7 @@
 #define XDC_COMMON_SVC_H
 
 #include "common/http.h"
+#include "common/metrics.h"
 
 #include <stdbool.h>
 #include <stddef.h>
@@ -11,6 +12,7 @@
  * or SIGINT, and the daemon's HTTP API, which always serves
  *   GET /v1/status  {"service":..., "version":..., "pid":..., "uptime_ms":...}
  *   GET /health     {"status":"ok"}
+ *   GET /metrics    the daemon's registry, when it has one
  * next to the daemon's own routes. */
 
 typedef struct svc svc_t;
@@ -29,8 +31,9 @@ typedef struct svc_conf {
                                  * Their handlers get the svc_t * as opaque:
                                  * svc_opaque() returns the daemon's. */
     size_t nroutes;
-    void *opaque;            /* the daemon's state, for its handlers */
-    svc_status_cb status_cb; /* may be NULL */
+    void *opaque;                /* the daemon's state, for its handlers */
+    svc_status_cb status_cb;     /* may be NULL */
+    metrics_registry_t *metrics; /* served at GET /metrics; may be NULL */
 } svc_conf_t;
 
 /** Create the loop, install the signal handlers and start the HTTP API.

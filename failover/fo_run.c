@@ -127,19 +127,6 @@ static int on_reconcile(const http_request_t *req, http_response_t *resp, void *
     return 0;
 }
 
-static int on_metrics(const http_request_t *req, http_response_t *resp, void *opaque)
-{
-    (void)req;
-    fo_daemon_t *d = daemon_of(opaque);
-    buf_t b;
-    buf_init(&b);
-    metrics_render(d->metrics, &b);
-    resp->text = xstrndup((const char *)b.data, b.len);
-    resp->content_type = METRICS_CONTENT_TYPE;
-    buf_close(&b);
-    return 0;
-}
-
 static int on_reports(const http_request_t *req, http_response_t *resp, void *opaque)
 {
     (void)req;
@@ -160,8 +147,7 @@ static int on_report(const http_request_t *req, http_response_t *resp, void *opa
 static const http_route_t routes[] = {
     {"POST", "/v1/failover", on_failover}, {"POST", "/v1/failback", on_failback},
     {"POST", "/v1/drills", on_drill},      {"POST", "/v1/reconcile", on_reconcile},
-    {"GET", "/metrics", on_metrics},       {"GET", "/v1/reports", on_reports},
-    {"GET", "/v1/reports/*", on_report},
+    {"GET", "/v1/reports", on_reports},    {"GET", "/v1/reports/*", on_report},
 };
 
 /* GET /v1/status: which site the name points at, per DNS server. */
@@ -229,7 +215,8 @@ int fo_run(const fo_conf_t *conf, char *errbuf, size_t errlen)
                      .routes = routes,
                      .nroutes = sizeof(routes) / sizeof(routes[0]),
                      .opaque = &d,
-                     .status_cb = add_status};
+                     .status_cb = add_status,
+                     .metrics = d.metrics};
     svc_t *s = svc_new(&sc, errbuf, errlen);
     free(token);
     if (s)

@@ -48,19 +48,6 @@ static void add_status(json_t *status, void *opaque)
     json_object_set_new(status, "flows", mir__http_status(d->flows.v, d->flows.n));
 }
 
-static int on_metrics(const http_request_t *req, http_response_t *resp, void *opaque)
-{
-    (void)req;
-    mir_daemon_t *d = daemon_of(opaque);
-    buf_t b;
-    buf_init(&b);
-    metrics_render(d->metrics, &b);
-    resp->text = xstrndup((const char *)b.data, b.len);
-    resp->content_type = METRICS_CONTENT_TYPE;
-    buf_close(&b);
-    return 0;
-}
-
 static void error_body(http_response_t *resp, int status, const char *msg)
 {
     resp->status = status;
@@ -147,7 +134,6 @@ static const http_route_t routes[] = {
     {"POST", "/v1/pause", on_pause},
     {"POST", "/v1/resume", on_resume},
     {"GET", "/v1/checkpoints", on_checkpoints},
-    {"GET", "/metrics", on_metrics},
 };
 /* clang-format on */
 
@@ -204,6 +190,7 @@ int mir_run(const mir_conf_t *conf, char *errbuf, size_t errlen)
         .nroutes = sizeof(routes) / sizeof(routes[0]),
         .opaque = &d,
         .status_cb = add_status,
+        .metrics = d.metrics,
     };
     svc_t *s = svc_new(&sc, errbuf, errlen);
     free(token);

@@ -174,28 +174,8 @@ static void expect_state(const char *want)
  * holds, @p ends - 1, to the same offset: checkpoints stay exact. */
 static void expect_syncs_at(const char *topic, const int64_t *ends, int nparts)
 {
-    th_recs_t syncs = {0};
-    int64_t up[NPART], down[NPART];
-    for (int k = 0; k < nparts; k++)
-        up[k] = down[k] = -1;
-    th_kafka_consume_all(g_primary.bootstrap, "mm2-offset-syncs.dr.internal", &syncs, th_ms(30000));
-    for (size_t i = 0; i < syncs.count; i++) {
-        const th_rec_t *r = &syncs.v[i];
-        ckpt_offset_sync_t s;
-        TH_CHECK(ckpt_offset_sync_decode(r->key, r->key_len, r->value, r->value_len, &s) == 0,
-                 "offset sync %zu does not decode", i);
-        if (s.topic_len == strlen(topic) && memcmp(s.topic, topic, s.topic_len) == 0 &&
-            s.partition >= 0 && s.partition < nparts) {
-            up[s.partition] = s.upstream_offset;
-            down[s.partition] = s.downstream_offset;
-        }
-    }
-    th_recs_free(&syncs);
-    for (int k = 0; k < nparts; k++)
-        TH_CHECK(up[k] == ends[k] - 1 && down[k] == ends[k] - 1,
-                 "paused: %s/%d: last offset sync %" PRId64 " -> %" PRId64
-                 ", target log end %" PRId64,
-                 topic, k, up[k], down[k], ends[k]);
+    th_mc_expect_offset_syncs_at(g_primary.bootstrap, "mm2-offset-syncs.dr.internal", topic, nparts,
+                                 ends);
 }
 
 static int64_t sum(const int64_t *v, int n)

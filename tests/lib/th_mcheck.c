@@ -260,9 +260,16 @@ void th_mc_expect_offset_syncs(const char *source_bootstrap, const char *syncs_b
                                const char *syncs_topic, const char *topic, int nparts)
 {
     int64_t ends[MC_MAXPART];
-    char why[256] = "";
     mc_nparts(nparts);
     th_kafka_end_offsets(source_bootstrap, topic, ends, nparts);
+    th_mc_expect_offset_syncs_at(syncs_bootstrap, syncs_topic, topic, nparts, ends);
+}
+
+void th_mc_expect_offset_syncs_at(const char *syncs_bootstrap, const char *syncs_topic,
+                                  const char *topic, int nparts, const int64_t *ends)
+{
+    char why[256] = "";
+    mc_nparts(nparts);
     /* A sync is produced once the record it maps is acknowledged by the
      * target and the last one at the next offset flush, so lag 0 comes first:
      * wait for the syncs to catch up. */

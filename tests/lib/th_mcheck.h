@@ -76,6 +76,12 @@ void th_mc_wait_assigned(th_mirror_t *m, const char *topic, int n);
 void th_mc_expect_offset_syncs(const char *source_bootstrap, const char *syncs_bootstrap,
                                const char *syncs_topic, const char *topic, int nparts);
 
+/** As th_mc_expect_offset_syncs(), with the source's log ends given:
+ *  waits up to 30 s for the last sync of each partition to map
+ *  @p ends[p] - 1 to itself. */
+void th_mc_expect_offset_syncs_at(const char *syncs_bootstrap, const char *syncs_topic,
+                                  const char *topic, int nparts, const int64_t *ends);
+
 /** @m's /metrics for flow primary->dr: at least @p min_records acknowledged,
  *  each with one latency observation, no duplicates, lag 0 on every
  *  partition of @p topic. */
