@@ -45,6 +45,7 @@ static mir_rec_t *part_push(mir_part_t *p)
     mir_rec_t *r = &p->q[(p->qhead + p->qlen) % p->qcap];
     p->qlen++;
     memset(r, 0, sizeof(*r));
+    r->loop_down = -1;
     return r;
 }
 
@@ -64,12 +65,22 @@ static bool part_inflight(mir_part_t *p)
 
 /* Pop the records the target holds (or that were skipped) off the head:
  * the commit point moves only over a contiguous prefix. */
+static void emit_sync(mir_flow_t *f, mir_part_t *p, const mir_sync_point_t *pt);
+
 static void part_advance(mir_flow_t *f, mir_part_t *p)
 {
     while (p->qlen > 0) {
         mir_rec_t *r = part_at(p, 0);
         if (!r->done)
             break;
+        if (r->loop_down >= 0) {
+            /* Everything before it was fed to the emitter: it is next in
+             * partition order. */
+            mir_sync_point_t pts[2];
+            int n = mir_sync_ack(&p->sync, r->offset, r->loop_down, f->fc->offset_lag_max, pts);
+            for (int i = 0; i < n; i++)
+                emit_sync(f, p, &pts[i]);
+        }
         p->acked_next = r->offset + 1;
         p->qhead = (p->qhead + 1) % p->qcap;
         p->qlen--;
@@ -78,7 +89,6 @@ static void part_advance(mir_flow_t *f, mir_part_t *p)
         p->log_end = p->acked_next > p->log_end ? p->acked_next : p->log_end;
         p->caught_up_ms = xdc_wall_ms();
     }
-    (void)f;
 }
 
 mir_topic_t *mir__flow_topic_find(mir_flow_t *f, const char *name)
@@ -368,6 +378,29 @@ static rd_kafka_headers_t *copy_headers(mir_flow_t *f, const rd_kafka_message_t 
     return h;
 }
 
+/* The offset of the record @p h's xdc.src names, when that record is in
+ * cluster @p alias, partition @p partition.  @return 1 and *@p out, or 0. */
+static int src_offset(const rd_kafka_headers_t *h, const char *alias, int32_t partition,
+                      int64_t *out)
+{
+    char want[300], num[32];
+    const void *v;
+    size_t vlen;
+    int wlen = snprintf(want, sizeof(want), "%s:%" PRId32 ":", alias, partition);
+    if (!h || wlen < 0 || (size_t)wlen >= sizeof(want) ||
+        rd_kafka_header_get_last(h, MIR_HDR_SRC, &v, &vlen) != 0 || !v || vlen <= (size_t)wlen ||
+        memcmp(v, want, (size_t)wlen) != 0 || vlen - (size_t)wlen >= sizeof(num))
+        return 0;
+    memcpy(num, (const char *)v + wlen, vlen - (size_t)wlen);
+    num[vlen - (size_t)wlen] = '\0';
+    char *e;
+    long long o = strtoll(num, &e, 10);
+    if (*e != '\0' || o < 0)
+        return 0;
+    *out = o;
+    return 1;
+}
+
 static bool from_target(mir_flow_t *f, const rd_kafka_headers_t *h)
 {
     const void *v;
@@ -419,8 +452,14 @@ static void handle_message(mir_flow_t *f, rd_kafka_message_t *m)
     if (rd_kafka_message_headers(m, &src_h) != RD_KAFKA_RESP_ERR_NO_ERROR)
         src_h = NULL;
     if (from_target(f, src_h)) {
-        /* It came from the target cluster: mirroring it back would loop. */
+        /* It came from the target cluster: mirroring it back would loop.
+         * Under identity naming it is a copy of the target's record in the
+         * same topic and partition, so a group that committed here still
+         * translates exactly (a failback right after a failover). */
         r->done = r->skipped = true;
+        if (strcmp(p->topic->remote, p->topic->name) == 0 &&
+            !src_offset(src_h, f->target->alias, m->partition, &r->loop_down))
+            r->loop_down = -1;
         metrics_inc(f->m.skipped, 1);
         rd_kafka_message_destroy(m);
         part_advance(f, p);
@@ -538,8 +577,6 @@ static int target_tail(mir_flow_t *f, const char *remote, int32_t partition, int
         hi - TAIL_WINDOW > lo ? hi - TAIL_WINDOW : lo;
     int64_t best = -1;
     if (rd_kafka_assign(f->tail, l) == 0) {
-        char want[300];
-        int wlen = snprintf(want, sizeof(want), "%s:%" PRId32 ":", f->source->alias, partition);
         int64_t deadline = xdc_mono_ms() + timeout_ms;
         bool reached = false;
         for (;;) {
@@ -551,23 +588,11 @@ static int target_tail(mir_flow_t *f, const char *remote, int32_t partition, int
             }
             bool end = m->err == RD_KAFKA_RESP_ERR__PARTITION_EOF || m->offset >= hi - 1;
             rd_kafka_headers_t *h;
-            const void *v;
-            size_t vlen;
+            int64_t o;
             if (!m->err && rd_kafka_message_headers(m, &h) == 0 &&
-                rd_kafka_header_get_last(h, MIR_HDR_SRC, &v, &vlen) == 0 && v &&
-                vlen > (size_t)wlen && vlen < sizeof(want) && memcmp(v, want, (size_t)wlen) == 0) {
-                char num[32];
-                size_t nlen = vlen - (size_t)wlen;
-                if (nlen < sizeof(num)) {
-                    memcpy(num, (const char *)v + wlen, nlen);
-                    num[nlen] = '\0';
-                    char *e;
-                    long long o = strtoll(num, &e, 10);
-                    if (*e == '\0' && o > best) {
-                        best = o;
-                        best_at = m->offset;
-                    }
-                }
+                src_offset(h, f->source->alias, partition, &o) && o > best) {
+                best = o;
+                best_at = m->offset;
             }
             rd_kafka_message_destroy(m);
             if (end) {

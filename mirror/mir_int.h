@@ -56,6 +56,10 @@ typedef struct mir_rec {
     size_t bytes;            /* counted against buffer.memory */
     bool done;               /* acknowledged by the target, or skipped */
     bool skipped;            /* not produced: it came from the target cluster */
+    int64_t loop_down;       /* skipped as a copy of the target's own record at
+                              * this offset there (its xdc.src): an offset sync
+                              * still maps it, in order, when it leaves the
+                              * queue; -1 none */
 } mir_rec_t;
 
 typedef struct mir_part {
