@@ -74,7 +74,9 @@ static void test_demo_runs_and_stops_clean(void **state)
     TH_CHECK(demo, "cannot start %s", script);
     int waited = 0;
     while (!strstr(th_proc_output(demo), "press Ctrl-C")) {
-        TH_CHECK(th_proc_running(demo) && waited < th_ms(300000), "the demo stopped early:\n%s",
+        int st = 0;
+        TH_CHECK(th_proc_wait(demo, 0, &st) != 0 && waited < th_ms(300000),
+                 "the demo stopped early (status %d, after %d ms):\n%s", st, waited,
                  th_proc_output(demo));
         th_sleep_ms(500);
         waited += 500;
