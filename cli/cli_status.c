@@ -62,7 +62,13 @@ static void print_probes(const json_t *probes)
     size_t i;
     json_array_foreach(probes, i, p)
     {
-        printf("            probe %s  %s  %lld ms%s%s\n", str_or(p, "broker", "?"),
+        const char *canary = str_or(p, "canary", NULL);
+        char what[300];
+        if (canary)
+            snprintf(what, sizeof(what), "canary %s", canary);
+        else
+            snprintf(what, sizeof(what), "%s", str_or(p, "broker", "?"));
+        printf("            probe %s  %s  %lld ms%s%s\n", what,
                json_is_true(json_object_get(p, "ok")) ? "ok" : "FAILED",
                (long long)json_integer_value(json_object_get(p, "ms")),
                json_object_get(p, "error") ? ": " : "", str_or(p, "error", ""));

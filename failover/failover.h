@@ -61,6 +61,7 @@ typedef struct fo_conf {
     char *report_dir;
     int health_interval_ms;
     int health_probe_timeout_ms;
+    bool health_canary_enabled;
     int health_failure_threshold;
     int health_success_threshold;
     int64_t health_hold_down_ms;

@@ -129,9 +129,12 @@ static const conf_item_t items[] = {
      "Consumer groups whose translated offsets are applied on the new site; empty means every "
      "group with checkpoints.",
      NULL, 0, NULL},
-    {"canary.topic", CONF_STRING, F(canary_topic), 0, 0, "xdc.canary",
-     "Topic of the canary record produced and consumed through the DNS name to verify a "
-     "switch (created when missing, one partition).",
+    {"canary.topic", CONF_STRING, F(canary_topic), 0, 0, "xdc.canary.internal",
+     "Topic of the canary records: the health probe's round trip on the active site, the one "
+     "through the DNS name that verifies a switch, and a drill's load (created when missing, "
+     "one partition, an hour's retention). Its records belong to the site they probe, so it "
+     "must be a topic the mirror never copies: a name ending in .internal or -internal, or "
+     "starting with __.",
      NULL, CONF_F_NONEMPTY, NULL},
     {"verify.timeout.ms", CONF_INT, F(verify_timeout_ms), 100, 3600000, "30000",
      "How long verification may try: DNS answers, cluster id through the name, the canary.",
@@ -140,12 +143,18 @@ static const conf_item_t items[] = {
      "Where each failover's JSON report is written and the history kept.", NULL,
      CONF_F_NONEMPTY, NULL},
     {"health.interval.ms", CONF_INT, F(health_interval_ms), 100, 3600000, "1000",
-     "How often the active site's brokers are probed (TCP connect, then ApiVersions), and the "
-     "mirror's lag sampled for the RPO estimate.", NULL, 0, NULL},
+     "How often the active site is probed (each broker: TCP connect, then ApiVersions; and "
+     "the canary round trip), and the mirror's lag sampled for the RPO estimate.", NULL, 0, NULL},
     {"health.probe.timeout.ms", CONF_INT, F(health_probe_timeout_ms), 10, 3600000, "800",
      "How long one probe may take; a slower broker counts as failed.", NULL, 0, NULL},
+    {"health.canary.enabled", CONF_BOOL, F(health_canary_enabled), 0, 0, "true",
+     "Count a canary round trip among the probes of each interval: a record produced to "
+     "canary.topic on the active site and read back within health.probe.timeout.ms, as a "
+     "client that fenced xdc-brokers refuse. When every broker probe failed it is not tried "
+     "and counts as failed.", NULL, 0, NULL},
     {"health.failure.threshold", CONF_INT, F(health_failure_threshold), 1, 1000, "3",
-     "Consecutive intervals in which a majority of the probes failed before the site is "
+     "Consecutive intervals in which a majority of the probes (the brokers and the canary) "
+     "failed before the site is "
      "declared down.", NULL, 0, NULL},
     {"health.success.threshold", CONF_INT, F(health_success_threshold), 1, 1000, "3",
      "Consecutive good intervals before a down site is declared up again.", NULL, 0, NULL},
@@ -240,6 +249,15 @@ static int check_conf(const fo_conf_t *c, char *errbuf, size_t errlen)
                    "required: they are what a failover switches");
         return XDC_ECONF;
     }
+    for (size_t i = 0; i < 2; i++)
+        if (!mir_conf_never_copies(mir_conf_flow(&c->sites, flows[i]), c->canary_topic)) {
+            xdc_errbuf(errbuf, errlen,
+                       "canary.topic '%s': the mirror would copy it to the other site, where "
+                       "its records would count as data at risk; use a name ending in "
+                       ".internal or -internal, or starting with __",
+                       c->canary_topic);
+            return XDC_ECONF;
+        }
     if (c->fence_mode == FO_FENCE_COMMAND && !*c->fence_command) {
         xdc_errbuf(errbuf, errlen, "fence.mode=command needs fence.command");
         return XDC_ECONF;

@@ -171,10 +171,26 @@ int fo__cluster_id(rd_kafka_t *rk, int timeout_ms, char *out, size_t len);
 /** The log-end offset (high watermark) of one partition. */
 int fo__log_end(rd_kafka_t *rk, const char *topic, int partition, int timeout_ms, int64_t *end);
 
-/** Produce a canary record to canary.topic through @p bootstrap as a
- *  client of @p site and read it back.  @return 0, or an error with a reason. */
-int fo__canary(const fo_conf_t *c, const char *site, const char *bootstrap, int timeout_ms,
-               char *errbuf, size_t errlen);
+/** Run one admin call's result off its queue.  @return the event (caller
+ *  destroys), or NULL after @p timeout_ms with a reason. */
+rd_kafka_event_t *fo__admin_wait(rd_kafka_queue_t *q, int timeout_ms, char *errbuf, size_t errlen);
+
+/* --- the canary (fo_canary.c) --------------------------------------------- */
+
+typedef struct fo_canary fo_canary_t;
+
+/** A canary on @p site: through @p bootstrap (NULL: the site's
+ *  bootstrap.servers), as client @p client_id (NULL: fo__client()'s, which
+ *  fenced xdc-brokers serve).  Clients are made at the first round.
+ *  @return owned (fo__canary_free()). */
+fo_canary_t *fo__canary_new(const fo_conf_t *c, const char *site, const char *bootstrap,
+                            const char *client_id);
+
+/** Produce a record to canary.topic (created when missing) and read it
+ *  back, both within @p timeout_ms.  @return 0, or an error with a reason. */
+int fo__canary_round(fo_canary_t *k, int timeout_ms, char *errbuf, size_t errlen);
+
+void fo__canary_free(fo_canary_t *k);
 
 /** Fill the offsets @p group has committed on @p site for @p parts
  *  (RD_KAFKA_OFFSET_INVALID where none).  @return 0, or an error with a reason. */

@@ -1,5 +1,5 @@
 /* The controller's Kafka side: clients of a site, fencing xdc-brokers,
- * cluster ids, log-end offsets, and the canary round trip. */
+ * cluster ids, log-end offsets. */
 #include "failover/fo_int.h"
 
 #include "common/clock.h"
@@ -72,10 +72,7 @@ rd_kafka_t *fo__client(const fo_conf_t *c, const char *site, rd_kafka_type_t typ
     return rk;
 }
 
-/* Run one admin call's result off its queue. @return the event (caller
- * destroys), or NULL after @p timeout_ms with a reason. */
-static rd_kafka_event_t *admin_wait(rd_kafka_queue_t *q, int timeout_ms, char *errbuf,
-                                    size_t errlen)
+rd_kafka_event_t *fo__admin_wait(rd_kafka_queue_t *q, int timeout_ms, char *errbuf, size_t errlen)
 {
     rd_kafka_event_t *ev = rd_kafka_queue_poll(q, timeout_ms + 1000);
     if (!ev) {
@@ -118,7 +115,7 @@ int fo__fence_brokers(rd_kafka_t *rk, int on, int timeout_ms, json_t *detail, ch
     rd_kafka_AdminOptions_set_request_timeout(opts, timeout_ms, NULL, 0);
     rd_kafka_AlterConfigs(rk, res, (size_t)n, opts, q);
     int rc = 0;
-    rd_kafka_event_t *ev = admin_wait(q, timeout_ms, errbuf, errlen);
+    rd_kafka_event_t *ev = fo__admin_wait(q, timeout_ms, errbuf, errlen);
     if (!ev) {
         rc = XDC_EKAFKA;
     } else {
@@ -161,117 +158,6 @@ int fo__log_end(rd_kafka_t *rk, const char *topic, int partition, int timeout_ms
     rd_kafka_resp_err_t e =
         rd_kafka_query_watermark_offsets(rk, topic, partition, &lo, end, timeout_ms);
     return e ? XDC_EKAFKA : 0;
-}
-
-/* --- canary ------------------------------------------------------------------ */
-
-/* The canary topic, created on first use (one partition, the cluster's
- * default replication factor). */
-static int ensure_topic(rd_kafka_t *rk, const char *topic, int timeout_ms, char *errbuf,
-                        size_t errlen)
-{
-    char why[512];
-    rd_kafka_NewTopic_t *nt = rd_kafka_NewTopic_new(topic, 1, -1, why, sizeof(why));
-    if (!nt) {
-        xdc_errbuf(errbuf, errlen, "canary.topic '%s': %s", topic, why);
-        return XDC_ECONF;
-    }
-    rd_kafka_queue_t *q = rd_kafka_queue_new(rk);
-    rd_kafka_CreateTopics(rk, &nt, 1, NULL, q);
-    int rc = 0;
-    rd_kafka_event_t *ev = admin_wait(q, timeout_ms, errbuf, errlen);
-    if (!ev) {
-        rc = XDC_EKAFKA;
-    } else {
-        size_t n;
-        const rd_kafka_topic_result_t **r =
-            rd_kafka_CreateTopics_result_topics(rd_kafka_event_CreateTopics_result(ev), &n);
-        rd_kafka_resp_err_t e = n == 1 ? rd_kafka_topic_result_error(r[0]) : 0;
-        if (e && e != RD_KAFKA_RESP_ERR_TOPIC_ALREADY_EXISTS) {
-            xdc_errbuf(errbuf, errlen, "cannot create canary.topic '%s': %s", topic,
-                       rd_kafka_err2str(e));
-            rc = XDC_EKAFKA;
-        }
-        rd_kafka_event_destroy(ev);
-    }
-    rd_kafka_queue_destroy(q);
-    rd_kafka_NewTopic_destroy(nt);
-    return rc;
-}
-
-static int canary_produce(rd_kafka_t *p, const char *topic, const char *value, int timeout_ms,
-                          int64_t *offset, char *errbuf, size_t errlen)
-{
-    delivery_t d = {0};
-    rd_kafka_resp_err_t e = rd_kafka_producev(p, RD_KAFKA_V_TOPIC(topic), RD_KAFKA_V_PARTITION(0),
-                                              RD_KAFKA_V_VALUE((void *)value, strlen(value)),
-                                              RD_KAFKA_V_OPAQUE(&d), RD_KAFKA_V_END);
-    if (e) {
-        xdc_errbuf(errbuf, errlen, "canary produce: %s", rd_kafka_err2str(e));
-        return XDC_EKAFKA;
-    }
-    rd_kafka_flush(p, timeout_ms);
-    while (!d.done && rd_kafka_outq_len(p) > 0)
-        rd_kafka_poll(p, 100);
-    rd_kafka_poll(p, 0);
-    if (!d.done || d.err) {
-        xdc_errbuf(errbuf, errlen, "canary not acknowledged: %s",
-                   d.done ? rd_kafka_err2str(d.err) : "no answer");
-        return XDC_EKAFKA;
-    }
-    *offset = d.offset;
-    return 0;
-}
-
-static int canary_consume(rd_kafka_t *c, const char *topic, int64_t offset, const char *value,
-                          int timeout_ms, char *errbuf, size_t errlen)
-{
-    rd_kafka_topic_partition_list_t *l = rd_kafka_topic_partition_list_new(1);
-    rd_kafka_topic_partition_list_add(l, topic, 0)->offset = offset;
-    rd_kafka_assign(c, l);
-    rd_kafka_topic_partition_list_destroy(l);
-    int64_t deadline = xdc_mono_ms() + timeout_ms;
-    int rc = XDC_ETIMEDOUT;
-    while (rc == XDC_ETIMEDOUT && xdc_mono_ms() < deadline) {
-        rd_kafka_message_t *m = rd_kafka_consumer_poll(c, 200);
-        if (!m)
-            continue;
-        if (!m->err && m->offset == offset && m->len == strlen(value) &&
-            memcmp(m->payload, value, m->len) == 0)
-            rc = 0;
-        rd_kafka_message_destroy(m);
-    }
-    if (rc)
-        xdc_errbuf(errbuf, errlen, "canary at offset %lld not read back within %d ms",
-                   (long long)offset, timeout_ms);
-    return rc;
-}
-
-int fo__canary(const fo_conf_t *c, const char *site, const char *bootstrap, int timeout_ms,
-               char *errbuf, size_t errlen)
-{
-    char value[128];
-    snprintf(value, sizeof(value), "xdc-canary %lld", (long long)xdc_wall_ms());
-    const char *const pkv[] = {"acks", "all", "message.timeout.ms", "10000", NULL};
-    rd_kafka_t *p = fo__client(c, site, RD_KAFKA_PRODUCER, bootstrap, pkv, errbuf, errlen);
-    if (!p)
-        return XDC_ECONF;
-    int64_t offset = -1;
-    int rc = ensure_topic(p, c->canary_topic, timeout_ms, errbuf, errlen);
-    if (!rc)
-        rc = canary_produce(p, c->canary_topic, value, timeout_ms, &offset, errbuf, errlen);
-    rd_kafka_destroy(p);
-    if (rc)
-        return rc;
-    const char *const ckv[] = {"group.id", "xdc-failover-canary", "enable.auto.commit", "false",
-                               NULL};
-    rd_kafka_t *cons = fo__client(c, site, RD_KAFKA_CONSUMER, bootstrap, ckv, errbuf, errlen);
-    if (!cons)
-        return XDC_ECONF;
-    rc = canary_consume(cons, c->canary_topic, offset, value, timeout_ms, errbuf, errlen);
-    rd_kafka_consumer_close(cons);
-    rd_kafka_destroy(cons);
-    return rc;
 }
 
 int fo__group_committed(const fo_conf_t *c, const char *site, const char *group,

@@ -27,6 +27,11 @@ static void collect_failed(metrics_sink_t *sink, void *opaque)
     collect_health(sink, opaque, "failed_intervals_total");
 }
 
+static void collect_failed_probes(metrics_sink_t *sink, void *opaque)
+{
+    collect_health(sink, opaque, "failed_probes_total");
+}
+
 static void collect_active(metrics_sink_t *sink, void *opaque)
 {
     json_t *h = fo__monitor_status(opaque);
@@ -58,6 +63,34 @@ static void collect_rpo_seconds(metrics_sink_t *sink, void *opaque)
     collect_rpo(sink, opaque, "seconds");
 }
 
+/* The last interval's probes: a broker's host:port, or "canary". */
+static void collect_probes(metrics_sink_t *sink, void *opaque, int seconds)
+{
+    json_t *h = fo__monitor_status(opaque), *p;
+    size_t i;
+    json_array_foreach(json_object_get(h, "probes"), i, p)
+    {
+        const char *l[] = {json_string_value(json_object_get(p, "broker"))};
+        if (!l[0])
+            l[0] = "canary";
+        if (seconds)
+            metrics_sample(sink, l, (double)json_integer_value(json_object_get(p, "ms")) / 1000.0);
+        else
+            metrics_sample(sink, l, json_is_true(json_object_get(p, "ok")));
+    }
+    json_decref(h);
+}
+
+static void collect_probe_ok(metrics_sink_t *sink, void *opaque)
+{
+    collect_probes(sink, opaque, 0);
+}
+
+static void collect_probe_seconds(metrics_sink_t *sink, void *opaque)
+{
+    collect_probes(sink, opaque, 1);
+}
+
 static void collect_hold(metrics_sink_t *sink, void *opaque)
 {
     json_t *h = fo__hold_get(opaque);
@@ -75,6 +108,7 @@ int fo__metrics_register(metrics_registry_t *reg, fo_t *fo, fo_monitor_t *m)
     static const char *const kind_outcome[] = {"kind", "outcome"};
     static const char *const kind[] = {"kind"};
     static const char *const site[] = {"site"};
+    static const char *const probe[] = {"probe"};
     fo->m_switches =
         metrics_counter(reg, "xdc_failover_switches_total",
                         "Failovers, failbacks and drills that ended, by outcome.", 2, kind_outcome);
@@ -96,9 +130,19 @@ int fo__metrics_register(metrics_registry_t *reg, fo_t *fo, fo_monitor_t *m)
         !metrics_collector(reg, METRICS_GAUGE, "xdc_failover_site_up",
                            "Health verdict of the active site: 1 up, 0 declared down.", 0, NULL,
                            collect_up, m) ||
+        !metrics_collector(reg, METRICS_GAUGE, "xdc_failover_probe_ok",
+                           "Last interval's probes of the active site: 1 passed, 0 failed; "
+                           "probe is a broker's host:port or canary (the round trip).",
+                           1, probe, collect_probe_ok, m) ||
+        !metrics_collector(reg, METRICS_GAUGE, "xdc_failover_probe_seconds",
+                           "How long each of the last interval's probes took.", 1, probe,
+                           collect_probe_seconds, m) ||
         !metrics_collector(reg, METRICS_COUNTER, "xdc_failover_failed_intervals_total",
                            "Health intervals in which a majority of the probes failed.", 0, NULL,
                            collect_failed, m) ||
+        !metrics_collector(reg, METRICS_COUNTER, "xdc_failover_failed_probes_total",
+                           "Probes of the active site that failed (brokers and the canary).", 0,
+                           NULL, collect_failed_probes, m) ||
         !metrics_collector(reg, METRICS_GAUGE, "xdc_failover_rpo_estimate_records",
                            "Records an unplanned failover would lose now (last lag sample).", 0,
                            NULL, collect_rpo_records, m) ||

@@ -1,10 +1,12 @@
 /* The monitor: probes the site the name points at every
- * health.interval.ms, samples the mirror's lag while the primary is active
- * (the RPO estimate of an unplanned failover), and fails over on its own
- * when failover.auto.enabled and the verdict allows it. */
+ * health.interval.ms (each broker, and a canary round trip), samples the
+ * mirror's lag while the primary is active (the RPO estimate of an
+ * unplanned failover), and fails over on its own when
+ * failover.auto.enabled and the verdict allows it. */
 #include "failover/fo_int.h"
 
 #include "common/clock.h"
+#include "common/err.h"
 #include "common/log.h"
 #include "common/util.h"
 
@@ -28,7 +30,13 @@ struct fo_monitor {
     int64_t down_wall_ms; /* and of the down verdict */
     int refused_episode;  /* an automatic failover was refused in this down episode */
     int held_fenced;      /* the held site answered and was fenced since it last went away */
+    long failed_probes;   /* probes that failed, ever, for the status */
+    fo_canary_t *canary;  /* on canary_site; only the monitor's thread uses it */
+    char canary_site[16];
 };
+
+/* Fenced xdc-brokers refuse this client, as they refuse applications. */
+#define HEALTH_CANARY_CLIENT_ID "xdc-health-canary"
 
 static void sleep_until(fo_monitor_t *m, int64_t deadline)
 {
@@ -78,6 +86,32 @@ static int probe_site(fo_monitor_t *m, const char *site, int *total, json_t *out
         (*total)++;
     }
     return failed;
+}
+
+/* The canary round trip on @p site, one more probe in @p out. When no
+ * broker of the site answered it cannot succeed: it is not tried, and fails.
+ * @return 1 when it failed. */
+static int probe_canary(fo_monitor_t *m, const char *site, int brokers_up, json_t *out)
+{
+    const fo_conf_t *c = m->fo->conf;
+    if (m->canary && strcmp(m->canary_site, site) != 0) {
+        fo__canary_free(m->canary);
+        m->canary = NULL;
+    }
+    if (!m->canary) {
+        m->canary = fo__canary_new(c, site, NULL, HEALTH_CANARY_CLIENT_ID);
+        snprintf(m->canary_site, sizeof(m->canary_site), "%s", site);
+    }
+    char why[512] = "not tried: no broker of the site answered";
+    int64_t t0 = xdc_mono_ms();
+    int rc = brokers_up ? fo__canary_round(m->canary, c->health_probe_timeout_ms, why, sizeof(why))
+                        : XDC_ESTATE;
+    json_t *o = json_pack("{s:s, s:b, s:I}", "canary", c->canary_topic, "ok", rc == 0, "ms",
+                          (json_int_t)(xdc_mono_ms() - t0));
+    if (rc)
+        json_object_set_new(o, "error", json_string(why));
+    json_array_append_new(out, o);
+    return rc != 0;
 }
 
 /* The RPO an unplanned failover would have now: per partition the last
@@ -202,13 +236,19 @@ static void interval(fo_monitor_t *m)
     hold_watch(m);
     const char *site = active_site(m);
     json_t *probes = json_array();
-    int total, failed = probe_site(m, strcmp(site, "dr") == 0 ? "dr" : "primary", &total, probes);
+    const char *probed = strcmp(site, "dr") == 0 ? "dr" : "primary";
+    int total, failed = probe_site(m, probed, &total, probes);
+    if (m->fo->conf->health_canary_enabled) {
+        failed += probe_canary(m, probed, failed < total, probes);
+        total++;
+    }
     if (strcmp(site, "primary") == 0 && failed * 2 <= total)
         sample_lag(m);
     pthread_mutex_lock(&m->lock);
     snprintf(m->active, sizeof(m->active), "%s", site);
     json_decref(m->probes);
     m->probes = probes;
+    m->failed_probes += failed;
     int64_t now = xdc_mono_ms();
     int ev = fo_health_observe(&m->health, failed, total, now);
     if (m->health.fail_streak == 1)
@@ -265,6 +305,7 @@ void fo__monitor_stop(fo_monitor_t *m)
     atomic_store(&m->stop, true);
     pthread_join(m->thread, NULL);
     json_decref(m->probes);
+    fo__canary_free(m->canary);
     fo__lag_free(&m->lag);
     pthread_mutex_destroy(&m->lock);
     free(m);
@@ -274,9 +315,10 @@ json_t *fo__monitor_status(fo_monitor_t *m)
 {
     pthread_mutex_lock(&m->lock);
     json_t *o =
-        json_pack("{s:s, s:b, s:i, s:i, s:I, s:O, s:o}", "site", m->active, "up", m->health.up,
+        json_pack("{s:s, s:b, s:i, s:i, s:I, s:I, s:O, s:o}", "site", m->active, "up", m->health.up,
                   "failed_intervals", m->health.fail_streak, "good_intervals", m->health.ok_streak,
-                  "failed_intervals_total", (json_int_t)m->health.failed_total, "probes",
+                  "failed_intervals_total", (json_int_t)m->health.failed_total,
+                  "failed_probes_total", (json_int_t)m->failed_probes, "probes",
                   m->probes ? m->probes : json_null(), "rpo_estimate", rpo_estimate(m));
     pthread_mutex_unlock(&m->lock);
     return o;

@@ -464,11 +464,14 @@ static int verify_canary(sw_t *s, json_t *v)
     snprintf(bootstrap, sizeof(bootstrap), "%s%s%s:%d",
              strchr(s->to_addrs->items[0], ':') ? "[" : "", s->to_addrs->items[0],
              strchr(s->to_addrs->items[0], ':') ? "]" : "", s->c->bootstrap_port);
-    int64_t deadline = xdc_mono_ms() + s->c->verify_timeout_ms;
+    int64_t deadline = xdc_mono_ms() + s->c->verify_timeout_ms, left;
+    fo_canary_t *k = fo__canary_new(s->c, s->to, bootstrap, NULL);
     int rc;
     do {
-        rc = fo__canary(s->c, s->to, bootstrap, s->c->verify_timeout_ms, why, sizeof(why));
+        left = deadline - xdc_mono_ms();
+        rc = fo__canary_round(k, left > 0 ? (int)left : 1, why, sizeof(why));
     } while (rc && xdc_mono_ms() < deadline && (sleep_ms(POLL_MS), 1));
+    fo__canary_free(k);
     json_object_set_new(v, "canary_ok", json_boolean(rc == 0));
     if (rc)
         json_object_set_new(v, "canary_error", json_string(why));

@@ -1,5 +1,7 @@
 #include "mirror/mir_policy.h"
 
+#include "mirror/mirror.h"
+
 #include "common/err.h"
 
 #include <errno.h>
@@ -204,4 +206,12 @@ int mir_policy_checkpoints_topic(const char *source_alias, char *out, size_t len
         return bad_args(out, len);
     return format_topic(out, len, "%s" INTERNAL_SEP "checkpoints" INTERNAL_SEP "internal",
                         source_alias);
+}
+
+bool mir_conf_never_copies(const mir_flow_conf_t *fc, const char *topic)
+{
+    mir_policy_t p;
+    if (mir_policy_init(&p, fc->policy, fc->separator) < 0)
+        return mir_policy_is_internal(topic);
+    return mir_policy_is_internal_topic(&p, topic);
 }

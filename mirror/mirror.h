@@ -158,6 +158,11 @@ void mir_translations_free(mir_translation_t *v, size_t n);
 /** The flow named "<source>-><target>" in @p conf, or NULL.  @return borrowed. */
 const mir_flow_conf_t *mir_conf_flow(const mir_conf_t *conf, const char *name);
 
+/** @return true when flow @p fc never copies @p topic, whatever its topic
+ *  filters say: an internal topic by MM2's rules (a name starting "__" or
+ *  ".", or ending ".internal", "-internal" or "<separator>internal"). */
+bool mir_conf_never_copies(const mir_flow_conf_t *fc, const char *topic);
+
 /* --- applying checkpoints ---------------------------------------------- */
 
 typedef struct mir_applied_part {

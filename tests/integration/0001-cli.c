@@ -351,6 +351,27 @@ static void test_cli_config_check_accepts_samples(void **state)
     }
 }
 
+/* The canary's records belong to the site they probe: a canary.topic the
+ * mirror would copy is refused, by the daemon and by `xdc config check`. */
+static void test_cli_failover_rejects_copied_canary_topic(void **state)
+{
+    char file[PATHLEN];
+
+    (void)state;
+    fmtbuf(file, sizeof(file), "%s/conf/failover.properties", th_src_dir());
+    const char *check[] = {th_bin("xdc"),         "config", "check", "failover", file, "--override",
+                           "canary.topic=canary", NULL};
+    check_usage_error(run_cmd(check), "xdc", "canary.topic 'canary': the mirror would copy it");
+    const char *daemon[] = {th_bin("xdc-failover"), file, "--override", "canary.topic=canary",
+                            NULL};
+    check_usage_error(run_cmd(daemon), "xdc-failover", "canary.topic 'canary'");
+    const char *internal[] = {
+        th_bin("xdc"),           "config", "check", "failover", file, "--override",
+        "canary.topic=__canary", NULL};
+    const run_t *r = run_cmd(internal);
+    TH_CHECK(r->status == 0, "canary.topic=__canary refused: %s", r->err);
+}
+
 /* --- broker start and stop -------------------------------------------- */
 
 /* Start xdc-broker on a free port with its data in @p dir/data, retrying
@@ -435,6 +456,7 @@ int main(void)
         cmocka_unit_test_teardown(test_cli_broker_rejects_missing_file, cli_teardown),
         cmocka_unit_test_teardown(test_cli_broker_rejects_bad_override, cli_teardown),
         cmocka_unit_test_teardown(test_cli_config_check_accepts_samples, cli_teardown),
+        cmocka_unit_test_teardown(test_cli_failover_rejects_copied_canary_topic, cli_teardown),
         cmocka_unit_test_teardown(test_cli_broker_starts_and_stops_cleanly, cli_teardown),
     };
 

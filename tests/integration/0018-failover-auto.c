@@ -1,8 +1,11 @@
 /* Health detection and automatic failover, with real brokers, Knot DNS, a
  * mirror and xdc-failover (tests/lib/th_fo.h):
  *  - flapping: the primary broker is stopped (SIGSTOP) for 1 s and resumed
- *    for 1 s, again and again, with failover.auto.enabled and the default
- *    health policy: no failover starts and the name stays on the primary;
+ *    for 1 s (plus a stagger of 0-750 ms, so the outages fall at every
+ *    phase of the monitor's interval), again and again, with
+ *    failover.auto.enabled and the default health policy: no failover
+ *    starts and the name stays on the primary. Probes time out after
+ *    300 ms, so the monitor sees most outages;
  *  - kill -9 of the primary: the controller declares it down
  *    and fails over on its own (unplanned): the name moves to DR on every
  *    server, the report is completed with its detect time and an RPO
@@ -11,7 +14,13 @@
  *    load; when it is restarted, the controller fences it at once, and
  *    POST /v1/reconcile reports exactly the records it holds past the
  *    point the failover froze: every acknowledged record DR lacks, and
- *    nothing else but records the primary never acknowledged. */
+ *    nothing else but records the primary never acknowledged;
+ *  - the canary among the probes: a record produced to canary.topic on the
+ *    primary and read back every interval, a topic the mirror never
+ *    copies. A fenced primary still answers ApiVersions, but the canary
+ *    (a client fenced brokers refuse) fails, and with one more address
+ *    of the site down that is a majority: the primary is declared down.
+ *    Unfenced, the canary passes again and the primary is up. */
 #include <stdarg.h>
 #include <stddef.h>
 #include <setjmp.h>
@@ -177,6 +186,7 @@ static void wait_checkpoints(void)
 static void test_flapping_never_fails_over(void **state)
 {
     (void)state;
+    th_fo_controller_start(&g_fo, "failover.auto.enabled=true\nhealth.probe.timeout.ms=300\n");
     th_kafka_load_t *load = th_kafka_load_start(g_fo.primary.bootstrap, TOPIC, NPART, 64, 1);
     wait_monitor_ready();
     int pid = th_proc_pid(g_fo.primary.proc);
@@ -184,7 +194,7 @@ static void test_flapping_never_fails_over(void **state)
         kill(pid, SIGSTOP);
         th_sleep_ms(1000);
         kill(pid, SIGCONT);
-        th_sleep_ms(1000);
+        th_sleep_ms(1000 + 250 * (i % 4));
     }
     th_sleep_ms(3000);
     json_t *reports = th_fo_reports(&g_fo);
@@ -192,14 +202,18 @@ static void test_flapping_never_fails_over(void **state)
              json_array_size(reports));
     json_decref(reports);
     th_fo_expect_dns(&g_fo, TH_FO_PRIMARY_IP);
-    /* The monitor did see the outages (else this test proves nothing), and
-     * never declared the primary down. */
-    json_t *st = status();
-    json_int_t failed = json_integer_value(
-        json_object_get(json_object_get(st, "health"), "failed_intervals_total"));
+    /* The monitor did see the outages (else this test proves nothing): its
+     * broker probe or its canary failed in most of them. And it never
+     * declared the primary down. */
+    json_t *st = status(), *h = json_object_get(st, "health");
+    json_int_t failed = json_integer_value(json_object_get(h, "failed_probes_total"));
+    json_int_t intervals = json_integer_value(json_object_get(h, "failed_intervals_total"));
     json_decref(st);
-    TH_CHECK(failed >= 6, "only %lld failed intervals seen in 12 outages of 1 s",
-             (long long)failed);
+    printf("flapping: %lld failed probes, %lld failed intervals\n", (long long)failed,
+           (long long)intervals);
+    TH_CHECK(failed >= 6 && intervals >= 3,
+             "only %lld failed probes, %lld failed intervals seen in 12 outages of 1 s",
+             (long long)failed, (long long)intervals);
     TH_CHECK(strstr(th_proc_output(g_fo.proc), "declared down") == NULL,
              "declared down by flaps: %s", th_proc_output(g_fo.proc));
     th_kafka_load_stop(load);
@@ -415,12 +429,119 @@ static void test_kill9_fails_over_on_its_own(void **state)
     json_decref(replicated);
 }
 
+#define CANARY_TOPIC "xdc.canary.internal"
+
+/* The last interval's canary probe, new reference, or NULL. */
+static json_t *canary_probe(void)
+{
+    json_t *st = status(), *p, *found = NULL;
+    size_t i;
+    json_array_foreach(json_object_get(json_object_get(st, "health"), "probes"), i, p)
+    {
+        if (json_object_get(p, "canary"))
+            found = json_incref(p);
+    }
+    json_decref(st);
+    return found;
+}
+
+/* Until the health verdict is @p up and the canary probe @p canary_ok. */
+static void wait_health(int up, int canary_ok, const char *what)
+{
+    for (int i = 0; i < th_ms(30000) / 200; i++) {
+        json_t *st = status(), *p = canary_probe();
+        int now_up = json_is_true(json_object_get(json_object_get(st, "health"), "up"));
+        int ok = p && json_is_true(json_object_get(p, "ok"));
+        json_decref(st);
+        json_decref(p);
+        if (now_up == up && ok == canary_ok)
+            return;
+        th_sleep_ms(200);
+    }
+    json_t *st = status();
+    char *text = json_dumps(json_object_get(st, "health"), JSON_INDENT(1));
+    fail_msg("%s: health %s", what, text);
+}
+
+static void set_primary_fenced(const char *value)
+{
+    char err[512];
+    th_kafka_set_client_id("xdc-failover-test");
+    int rc = th_kafka_alter_broker_config(g_fo.primary.bootstrap, "1", "xdc.fenced", value, err,
+                                          sizeof(err));
+    th_kafka_set_client_id(NULL);
+    TH_CHECK(rc == 0, "xdc.fenced=%s: %s", value, err);
+}
+
+static void test_canary_probe(void **state)
+{
+    (void)state;
+    /* The site has a second address that never answers: the brokers' vote
+     * is split, and the canary decides. */
+    char extra[256];
+    snprintf(extra, sizeof(extra), "primary.bootstrap.servers=%s,127.0.0.1:%d\n",
+             g_fo.primary.bootstrap, th_free_port());
+    th_fo_controller_start(&g_fo, extra);
+    wait_health(1, 1, "the canary never passed on the primary");
+    json_t *p = canary_probe();
+    TH_CHECK(!strcmp(json_string_value(json_object_get(p, "canary")) ?: "", CANARY_TOPIC) &&
+                 json_integer_value(json_object_get(p, "ms")) >= 0,
+             "canary probe: %s", json_dumps(p, 0));
+    json_decref(p);
+    /* A round trip every interval, on the primary only. */
+    int64_t before = th_kafka_end_offset(g_fo.primary.bootstrap, CANARY_TOPIC, 0);
+    th_sleep_ms(3000);
+    int64_t after = th_kafka_end_offset(g_fo.primary.bootstrap, CANARY_TOPIC, 0);
+    TH_CHECK(after >= before + 2, "canary records %lld -> %lld in 3 s", (long long)before,
+             (long long)after);
+    char *retention = th_kafka_topic_config(g_fo.primary.bootstrap, CANARY_TOPIC, "retention.ms");
+    TH_CHECK(retention && !strcmp(retention, "3600000"), "canary retention.ms %s",
+             retention ? retention : "(absent)");
+    free(retention);
+    TH_CHECK(th_kafka_partitions(g_fo.dr.bootstrap, CANARY_TOPIC) == 0,
+             "the mirror copied the canary topic to DR");
+
+    set_primary_fenced("true");
+    wait_health(0, 0, "a fenced primary was not declared down");
+    p = canary_probe();
+    const char *why = json_string_value(json_object_get(p, "error"));
+    TH_CHECK(why && strstr(why, "not acknowledged"), "canary error: %s", json_dumps(p, 0));
+    json_decref(p);
+    json_t *st = status(), *b;
+    size_t i;
+    json_array_foreach(json_object_get(json_object_get(st, "health"), "probes"), i, b)
+    {
+        const char *broker = json_string_value(json_object_get(b, "broker"));
+        if (broker && !strcmp(broker, g_fo.primary.bootstrap))
+            TH_CHECK(json_is_true(json_object_get(b, "ok")),
+                     "the fenced broker fails its ApiVersions probe: %s", json_dumps(b, 0));
+    }
+    json_decref(st);
+    TH_CHECK(strstr(th_proc_output(g_fo.proc), "primary declared down"), "log: %s",
+             th_proc_output(g_fo.proc));
+    int found = 0;
+    char *metrics = NULL;
+    int code;
+    th_http_get(g_fo.http_port, "/metrics", &code, &metrics);
+    double ok = th_metric_sum(metrics ?: "", "xdc_failover_probe_ok{probe=\"canary\"}", &found);
+    TH_CHECK(found == 1 && ok == 0, "xdc_failover_probe_ok canary: %d lines, %g", found, ok);
+    free(metrics);
+
+    set_primary_fenced("false");
+    wait_health(1, 1, "the unfenced primary did not come back up");
+    json_t *reports = th_fo_reports(&g_fo);
+    TH_CHECK(json_array_size(reports) == 0, "%zu switch(es) without failover.auto.enabled",
+             json_array_size(reports));
+    json_decref(reports);
+}
+
 int main(void)
 {
     cmocka_set_test_filter(getenv("TEST_FILTER"));
     const struct CMUnitTest tests[] = {
         cmocka_unit_test_setup_teardown(test_flapping_never_fails_over, setup, teardown),
         cmocka_unit_test_setup_teardown(test_kill9_fails_over_on_its_own, setup, teardown),
+        cmocka_unit_test_setup_teardown(test_canary_probe, setup, teardown),
     };
     return cmocka_run_group_tests_name("failover_auto", tests, NULL, NULL);
 }

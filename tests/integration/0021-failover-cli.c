@@ -189,8 +189,15 @@ static int group_teardown(void **state)
 static void test_cli_status(void **state)
 {
     (void)state;
+    /* Once the monitor has probed the primary, the canary among them. */
+    const char *canary = "probe canary xdc.canary.internal  ok  ";
     const run_t *r = xdc("status", "--url", g_url, NULL);
+    for (int i = 0; i < th_ms(15000) / 500 && !strstr(r->out, canary); i++) {
+        th_sleep_ms(500);
+        r = xdc("status", "--url", g_url, NULL);
+    }
     EXPECT_EXIT(r, 0);
+    EXPECT_IN(r, r->out, canary);
     EXPECT_IN(r, r->out, "active      primary\n");
     EXPECT_IN(r, r->out, "running     none\n");
     EXPECT_IN(r, r->out, "health      ");
