@@ -10,6 +10,8 @@
  *    --config --json` brings it back (status primary);
  *  - a wrong token is refused with the controller's 401, a stopped
  *    controller is "cannot reach", bad usage exits 2;
+ *  - the mirror wants a token too (mirror.token.file): with the wrong one
+ *    a failover fails naming the mirror's 401 and rolls back;
  *  - `xdc drill run` (dry and real) lists both legs and the summary, and
  *    a failover requested while a drill runs gets the controller's 409; `xdc failover
  *    reconcile` with nothing to reconcile is the controller's 409, and
@@ -36,13 +38,14 @@
 #include <stdlib.h>
 #include <string.h>
 
-#define TOPIC "orders"
-#define NPART 2
-#define TOKEN "s3cret-0021"
+#define TOPIC        "orders"
+#define NPART        2
+#define TOKEN        "s3cret-0021"
+#define MIRROR_TOKEN "m1rror-0021"
 
 static th_fo_t g_fo;
 static const char *g_dir;
-static char g_url[64], g_token[600], g_conf[600];
+static char g_url[64], g_token[600], g_conf[600], g_mirror_token[600];
 
 /* --- running xdc ------------------------------------------------------------- */
 
@@ -159,16 +162,36 @@ static void wait_mirror_ready(void)
     }
 }
 
+/* The controller's lines: its own token, and the mirror's in @p mirror_token. */
+static void controller_extra(char *out, size_t len, const char *mirror_token)
+{
+    snprintf(out, len, "http.token.file=%s\nmirror.token.file=%s\n", g_token, mirror_token);
+}
+
+static void controller_restart(const char *mirror_token)
+{
+    char extra[1400];
+    controller_extra(extra, sizeof(extra), mirror_token);
+    th_fo_controller_start(&g_fo, extra);
+    snprintf(g_url, sizeof(g_url), "http://127.0.0.1:%d", g_fo.http_port);
+}
+
 static int group_setup(void **state)
 {
     (void)state;
-    char extra[700];
+    char extra[1400], mirror[700];
     g_dir = th_tmpdir();
     snprintf(g_token, sizeof(g_token), "%s/token", g_dir);
     th_write_file(g_token, "  " TOKEN "\n");
+    /* The mirror wants a token for pause and resume: every switch below
+     * presents mirror.token.file's. */
+    snprintf(g_mirror_token, sizeof(g_mirror_token), "%s/mirror-token", g_dir);
+    th_write_file(g_mirror_token, MIRROR_TOKEN "\n");
     snprintf(g_conf, sizeof(g_conf), "%s/failover.properties", g_dir);
-    snprintf(extra, sizeof(extra), "http.token.file=%s\n", g_token);
-    th_fo_start(&g_fo, g_dir, TOPIC, NPART, extra);
+    controller_extra(extra, sizeof(extra), g_mirror_token);
+    snprintf(mirror, sizeof(mirror), "http.token.file=%s\n", g_mirror_token);
+    const th_fo_opts_t o = {.controller_extra = extra, .mirror_extra = mirror};
+    th_fo_start_opts(&g_fo, g_dir, TOPIC, NPART, &o);
     snprintf(g_url, sizeof(g_url), "http://127.0.0.1:%d", g_fo.http_port);
     th_kafka_produce(g_fo.primary.bootstrap, TOPIC, NPART, 0, 40, "cli");
     th_mc_wait_count(g_fo.dr.bootstrap, TOPIC, NPART, 40, th_ms(60000), &g_fo.mirror);
@@ -284,6 +307,42 @@ static void test_cli_wrong_token(void **state)
     EXPECT_EXIT(r, 1);
     EXPECT_IN(r, r->err, "(HTTP 401)");
     expect_active("primary");
+}
+
+/* A controller with the wrong token for the mirror: the planned failover
+ * stops where it first needs the mirror's write API, names the mirror's
+ * 401, and rolls back: the primary unfenced, its flow running, the name
+ * unchanged. */
+static void test_cli_wrong_mirror_token(void **state)
+{
+    (void)state;
+    char path[700];
+    snprintf(path, sizeof(path), "%s/wrong-mirror-token", g_dir);
+    th_write_file(path, "not-" MIRROR_TOKEN "\n");
+    controller_restart(path);
+    const run_t *r = xdc("failover", "--url", g_url, "--token-file", g_token, NULL);
+    EXPECT_EXIT(r, 1);
+    EXPECT_IN(r, r->out, "outcome   failed");
+    TH_CHECK(strstr(r->out, "answered 401") || strstr(r->err, "answered 401"),
+             "the mirror's 401 is not named\nstdout:\n%s\nstderr:\n%s", r->out, r->err);
+    expect_active("primary");
+    th_fo_expect_dns(&g_fo, TH_FO_PRIMARY_IP);
+    th_kafka_set_client_id("xdc-failover-test");
+    char *fenced = th_kafka_broker_config(g_fo.primary.bootstrap, "1", "xdc.fenced", NULL);
+    th_kafka_set_client_id(NULL);
+    TH_CHECK(fenced && !strcmp(fenced, "false"), "primary xdc.fenced=%s after the rollback",
+             fenced ? fenced : "(absent)");
+    free(fenced);
+    json_t *st = th_http_get_json(g_fo.mirror.http_port, "/v1/lag"), *f;
+    size_t i, running = 0;
+    json_array_foreach(json_object_get(st, "flows"), i, f)
+    {
+        const char *flow_state = json_string_value(json_object_get(f, "state"));
+        running += flow_state && !strcmp(flow_state, "running");
+    }
+    TH_CHECK(running == 2, "%zu of the mirror's 2 flows running after the rollback", running);
+    json_decref(st);
+    controller_restart(g_mirror_token);
 }
 
 static void test_cli_failover_dry_run(void **state)
@@ -475,6 +534,7 @@ int main(void)
         cmocka_unit_test(test_cli_status),
         cmocka_unit_test(test_cli_usage),
         cmocka_unit_test(test_cli_wrong_token),
+        cmocka_unit_test(test_cli_wrong_mirror_token),
         cmocka_unit_test(test_cli_failover_dry_run),
         cmocka_unit_test(test_cli_failover_and_failback),
         cmocka_unit_test(test_cli_drill_dry_run),

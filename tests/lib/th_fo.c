@@ -114,11 +114,15 @@ void th_fo_start_opts(th_fo_t *f, const char *dir, const char *topic, int nparts
         th_knot_start(&f->knot[1], dir, f->primary_ip, 1);
     }
     th_pair_t pair = {f->primary.bootstrap, f->dr.bootstrap};
-    th_mirror_start(&f->mirror, dir,
-                    th_mc_conf(&pair, TH_FO_IDENTITY "dr->primary.enabled = true\n"
-                                                     "dr.consumer.session.timeout.ms = 6000\n"
-                                                     "emit.checkpoints.interval.seconds = 1\n"
-                                                     "refresh.groups.interval.seconds = 1\n"));
+    char mirror[2048];
+    snprintf(mirror, sizeof(mirror),
+             TH_FO_IDENTITY "dr->primary.enabled = true\n"
+                            "dr.consumer.session.timeout.ms = 6000\n"
+                            "emit.checkpoints.interval.seconds = 1\n"
+                            "refresh.groups.interval.seconds = 1\n"
+                            "%s",
+             o->mirror_extra ? o->mirror_extra : "");
+    th_mirror_start(&f->mirror, dir, th_mc_conf(&pair, mirror));
     th_fo_controller_start(f, o->controller_extra);
 }
 

@@ -22,6 +22,7 @@ typedef struct th_fo_opts {
     const char *primary_ip, *dr_ip; /* NULL: TH_FO_PRIMARY_IP, TH_FO_DR_IP */
     const char *dns_ip; /* NULL: two Knot servers on 127.0.0.1; else one on dns_ip, port 53 */
     const char *controller_extra; /* more lines for failover.properties; may be NULL */
+    const char *mirror_extra;     /* more lines for the mirror's file; may be NULL */
 } th_fo_opts_t;
 
 typedef struct th_fo {
