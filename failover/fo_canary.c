@@ -201,5 +201,9 @@ int fo__canary_round(fo_canary_t *k, int timeout_ms, char *errbuf, size_t errlen
     snprintf(value, sizeof(value), "xdc-canary %s %lld %ld", k->site, (long long)xdc_wall_ms(),
              ++k->seq);
     rc = produce(k, value, deadline, errbuf, errlen);
-    return rc ? rc : consume(k, k->d.offset, value, deadline, errbuf, errlen);
+    if (!rc)
+        rc = consume(k, k->d.offset, value, deadline, errbuf, errlen);
+    /* The topic may be what is missing (deleted since): ask again next time. */
+    k->topic_ready = rc == 0;
+    return rc;
 }

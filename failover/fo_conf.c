@@ -154,8 +154,7 @@ static const conf_item_t items[] = {
      "and counts as failed.", NULL, 0, NULL},
     {"health.failure.threshold", CONF_INT, F(health_failure_threshold), 1, 1000, "3",
      "Consecutive intervals in which a majority of the probes (the brokers and the canary) "
-     "failed before the site is "
-     "declared down.", NULL, 0, NULL},
+     "failed before the site is declared down.", NULL, 0, NULL},
     {"health.success.threshold", CONF_INT, F(health_success_threshold), 1, 1000, "3",
      "Consecutive good intervals before a down site is declared up again.", NULL, 0, NULL},
     {"health.hold.down.ms", CONF_LONG, F(health_hold_down_ms), 0, INT64_MAX, "30000",
