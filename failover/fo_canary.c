@@ -153,6 +153,11 @@ static int produce(fo_canary_t *k, const char *value, int64_t deadline, char *er
         return XDC_ETIMEDOUT;
     }
     if (k->d.err) {
+        /* Deleted since it was made: the next round creates it again. */
+        if (k->d.err == RD_KAFKA_RESP_ERR_UNKNOWN_TOPIC_OR_PART ||
+            k->d.err == RD_KAFKA_RESP_ERR__UNKNOWN_TOPIC ||
+            k->d.err == RD_KAFKA_RESP_ERR__UNKNOWN_PARTITION)
+            k->topic_ready = 0;
         xdc_errbuf(errbuf, errlen, "canary not acknowledged: %s", rd_kafka_err2str(k->d.err));
         return XDC_EKAFKA;
     }
@@ -201,9 +206,5 @@ int fo__canary_round(fo_canary_t *k, int timeout_ms, char *errbuf, size_t errlen
     snprintf(value, sizeof(value), "xdc-canary %s %lld %ld", k->site, (long long)xdc_wall_ms(),
              ++k->seq);
     rc = produce(k, value, deadline, errbuf, errlen);
-    if (!rc)
-        rc = consume(k, k->d.offset, value, deadline, errbuf, errlen);
-    /* The topic may be what is missing (deleted since): ask again next time. */
-    k->topic_ready = rc == 0;
-    return rc;
+    return rc ? rc : consume(k, k->d.offset, value, deadline, errbuf, errlen);
 }

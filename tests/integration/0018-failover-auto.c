@@ -15,6 +15,10 @@
  *    POST /v1/reconcile reports exactly the records it holds past the
  *    point the failover froze: every acknowledged record DR lacks, and
  *    nothing else but records the primary never acknowledged;
+ *  - the guard rail: with failover.auto.max.rpo.ms=2000 and the mirror
+ *    behind (its flow paused under a load), a killed primary is declared
+ *    down, and the automatic failover is refused and reported once, with
+ *    the RPO estimate that exceeded it; the name stays on the primary;
  *  - the canary among the probes: a record produced to canary.topic on the
  *    primary and read back every interval, a topic the mirror never
  *    copies. A fenced primary still answers ApiVersions, but the canary
@@ -429,6 +433,68 @@ static void test_kill9_fails_over_on_its_own(void **state)
     json_decref(replicated);
 }
 
+/* The last lag sample's RPO estimate in seconds, as the monitor has it. */
+static double rpo_seconds(void)
+{
+    json_t *st = status();
+    double secs = json_number_value(
+        json_object_get(json_object_get(json_object_get(st, "health"), "rpo_estimate"), "seconds"));
+    json_decref(st);
+    return secs;
+}
+
+static void test_auto_failover_refused_over_max_rpo(void **state)
+{
+    (void)state;
+    th_fo_controller_start(&g_fo, "failover.auto.enabled=true\nfailover.auto.max.rpo.ms=2000\n");
+    th_kafka_load_t *load = th_kafka_load_start(g_fo.primary.bootstrap, TOPIC, NPART, 64, 1);
+    wait_monitor_ready();
+    mirror_pause("primary->dr");
+    int waited = 0;
+    for (; rpo_seconds() <= 2.5 && waited < th_ms(30000); waited += 200)
+        th_sleep_ms(200);
+    TH_CHECK(rpo_seconds() > 2.5, "the RPO estimate never passed 2.5 s with the mirror paused");
+    th_kafka_load_stop(load);
+    th_broker_stop(&g_fo.primary, SIGKILL);
+
+    json_t *reports = NULL;
+    for (waited = 0; waited < th_ms(30000); waited += 200) {
+        json_decref(reports);
+        reports = th_fo_reports(&g_fo);
+        if (json_array_size(reports) > 0)
+            break;
+        th_sleep_ms(200);
+    }
+    TH_CHECK(json_array_size(reports) == 1, "no report of the refusal: %s",
+             th_proc_output(g_fo.proc));
+    const char *id = json_string_value(json_object_get(json_array_get(reports, 0), "id"));
+    json_t *r = th_fo_wait_report(&g_fo, id, th_ms(10000));
+    json_decref(reports);
+    char *text = json_dumps(r, JSON_INDENT(1));
+    const char *why = json_string_value(json_object_get(r, "error"));
+    json_t *rpo = json_object_get(r, "rpo");
+    TH_CHECK(!strcmp(json_string_value(json_object_get(r, "outcome")) ?: "", "refused") && why &&
+                 strstr(why, "exceeds failover.auto.max.rpo.ms (2000)"),
+             "report: %s", text);
+    TH_CHECK(json_is_true(json_object_get(rpo, "estimated")) &&
+                 json_integer_value(json_object_get(rpo, "records")) > 0 &&
+                 json_number_value(json_object_get(rpo, "seconds")) > 2.0,
+             "the refused report's RPO: %s", text);
+    free(text);
+    json_decref(r);
+    /* Nothing moved, and the refusal is not repeated every interval. */
+    th_sleep_ms(3000);
+    th_fo_expect_dns(&g_fo, TH_FO_PRIMARY_IP);
+    reports = th_fo_reports(&g_fo);
+    TH_CHECK(json_array_size(reports) == 1, "%zu reports after the refusal",
+             json_array_size(reports));
+    json_decref(reports);
+    json_t *st = status();
+    TH_CHECK(!json_is_true(json_object_get(json_object_get(st, "health"), "up")),
+             "the killed primary is not declared down");
+    json_decref(st);
+}
+
 #define CANARY_TOPIC "xdc.canary.internal"
 
 /* The last interval's canary probe, new reference, or NULL. */
@@ -541,6 +607,7 @@ int main(void)
     const struct CMUnitTest tests[] = {
         cmocka_unit_test_setup_teardown(test_flapping_never_fails_over, setup, teardown),
         cmocka_unit_test_setup_teardown(test_kill9_fails_over_on_its_own, setup, teardown),
+        cmocka_unit_test_setup_teardown(test_auto_failover_refused_over_max_rpo, setup, teardown),
         cmocka_unit_test_setup_teardown(test_canary_probe, setup, teardown),
     };
     return cmocka_run_group_tests_name("failover_auto", tests, NULL, NULL);
