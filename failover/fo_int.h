@@ -91,6 +91,20 @@ void fo__monitor_stop(fo_monitor_t *m);
 /** The monitor's view for GET /v1/status.  @return new reference. */
 json_t *fo__monitor_status(fo_monitor_t *m);
 
+/* What /metrics reads of the monitor, without building the status. */
+typedef struct fo_monitor_view {
+    char site[16]; /* "primary", "dr", "unknown" */
+    int up;
+    long failed_intervals_total, failed_probes_total;
+    int64_t rpo_records; /* the RPO estimate's totals */
+    double rpo_seconds;
+} fo_monitor_view_t;
+
+void fo__monitor_view(fo_monitor_t *m, fo_monitor_view_t *out);
+
+/** The last interval's probes.  @return new reference (empty before the first). */
+json_t *fo__monitor_probes(fo_monitor_t *m);
+
 /* A DNS provider: how the name is switched. Looking a name up is the same
  * for every provider (fo_dns_lookup()). */
 typedef struct fo_dns_ops {

@@ -6,69 +6,60 @@
 
 #include <string.h>
 
-static void collect_health(metrics_sink_t *sink, void *opaque, const char *key)
+static fo_monitor_view_t view_of(void *opaque)
 {
-    json_t *h = fo__monitor_status(opaque);
-    json_t *v = json_object_get(h, key);
-    if (json_is_boolean(v))
-        metrics_sample(sink, NULL, json_is_true(v));
-    else if (json_is_number(v))
-        metrics_sample(sink, NULL, json_number_value(v));
-    json_decref(h);
+    fo_monitor_view_t v;
+    fo__monitor_view(opaque, &v);
+    return v;
 }
 
 static void collect_up(metrics_sink_t *sink, void *opaque)
 {
-    collect_health(sink, opaque, "up");
+    metrics_sample(sink, NULL, view_of(opaque).up);
 }
 
 static void collect_failed(metrics_sink_t *sink, void *opaque)
 {
-    collect_health(sink, opaque, "failed_intervals_total");
+    metrics_sample(sink, NULL, (double)view_of(opaque).failed_intervals_total);
 }
 
 static void collect_failed_probes(metrics_sink_t *sink, void *opaque)
 {
-    collect_health(sink, opaque, "failed_probes_total");
+    metrics_sample(sink, NULL, (double)view_of(opaque).failed_probes_total);
 }
 
-static void collect_active(metrics_sink_t *sink, void *opaque)
+static void collect_rpo_records(metrics_sink_t *sink, void *opaque)
 {
-    json_t *h = fo__monitor_status(opaque);
-    const char *site = json_string_value(json_object_get(h, "site"));
+    metrics_sample(sink, NULL, (double)view_of(opaque).rpo_records);
+}
+
+static void collect_rpo_seconds(metrics_sink_t *sink, void *opaque)
+{
+    metrics_sample(sink, NULL, view_of(opaque).rpo_seconds);
+}
+
+/* 1 for @p site, 0 for the other. */
+static void sample_sites(metrics_sink_t *sink, const char *site)
+{
     static const char *const sites[] = {"primary", "dr"};
     for (int i = 0; i < 2; i++) {
         const char *l[] = {sites[i]};
         metrics_sample(sink, l, site && strcmp(site, sites[i]) == 0);
     }
-    json_decref(h);
 }
 
-static void collect_rpo(metrics_sink_t *sink, void *opaque, const char *key)
+static void collect_active(metrics_sink_t *sink, void *opaque)
 {
-    json_t *h = fo__monitor_status(opaque);
-    json_t *v = json_object_get(json_object_get(h, "rpo_estimate"), key);
-    if (json_is_number(v))
-        metrics_sample(sink, NULL, json_number_value(v));
-    json_decref(h);
-}
-
-static void collect_rpo_records(metrics_sink_t *sink, void *opaque)
-{
-    collect_rpo(sink, opaque, "records");
-}
-
-static void collect_rpo_seconds(metrics_sink_t *sink, void *opaque)
-{
-    collect_rpo(sink, opaque, "seconds");
+    fo_monitor_view_t v = view_of(opaque);
+    sample_sites(sink, v.site);
 }
 
 /* The last interval's probes: a broker's host:port, or "canary". */
 static void collect_probes(metrics_sink_t *sink, void *opaque, int seconds)
 {
-    json_t *h = fo__monitor_status(opaque), *p;
+    json_t *probes = fo__monitor_probes(opaque), *p;
     size_t i;
-    json_array_foreach(json_object_get(h, "probes"), i, p)
+    json_array_foreach(probes, i, p)
     {
         const char *l[] = {json_string_value(json_object_get(p, "broker"))};
         if (!l[0])
@@ -78,7 +69,7 @@ static void collect_probes(metrics_sink_t *sink, void *opaque, int seconds)
         else
             metrics_sample(sink, l, json_is_true(json_object_get(p, "ok")));
     }
-    json_decref(h);
+    json_decref(probes);
 }
 
 static void collect_probe_ok(metrics_sink_t *sink, void *opaque)
@@ -94,12 +85,7 @@ static void collect_probe_seconds(metrics_sink_t *sink, void *opaque)
 static void collect_hold(metrics_sink_t *sink, void *opaque)
 {
     json_t *h = fo__hold_get(opaque);
-    static const char *const sites[] = {"primary", "dr"};
-    const char *held = json_string_value(json_object_get(h, "site"));
-    for (int i = 0; i < 2; i++) {
-        const char *l[] = {sites[i]};
-        metrics_sample(sink, l, held && strcmp(held, sites[i]) == 0);
-    }
+    sample_sites(sink, json_string_value(json_object_get(h, "site")));
     json_decref(h);
 }
 

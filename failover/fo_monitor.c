@@ -116,21 +116,40 @@ static int probe_canary(fo_monitor_t *m, const char *site, int brokers_up, json_
 
 /* The RPO an unplanned failover would have now: per partition the last
  * lag sample, aged by the time since it was taken. */
+static double part_rpo_seconds(const fo_part_lag_t *p, int64_t age_ms)
+{
+    return p->lag_records > 0 ? p->lag_seconds + (double)age_ms / 1000.0 : 0;
+}
+
+static int64_t sample_age_ms(const fo_monitor_t *m)
+{
+    return m->lag_wall_ms ? xdc_wall_ms() - m->lag_wall_ms : 0;
+}
+
+/* The estimate's totals: records at risk, and the oldest of them. */
+static void rpo_totals(const fo_monitor_t *m, int64_t age_ms, int64_t *records, double *seconds)
+{
+    *records = 0;
+    *seconds = 0;
+    for (size_t i = 0; i < m->lag.n; i++) {
+        double secs = part_rpo_seconds(&m->lag.v[i], age_ms);
+        *records += m->lag.v[i].lag_records;
+        *seconds = secs > *seconds ? secs : *seconds;
+    }
+}
+
 static json_t *rpo_estimate(fo_monitor_t *m)
 {
-    int64_t age_ms = m->lag_wall_ms ? xdc_wall_ms() - m->lag_wall_ms : 0;
+    int64_t age_ms = sample_age_ms(m), records;
+    double worst;
+    rpo_totals(m, age_ms, &records, &worst);
     json_t *parts = json_array();
-    int64_t records = 0;
-    double worst = 0;
     for (size_t i = 0; i < m->lag.n; i++) {
         const fo_part_lag_t *p = &m->lag.v[i];
-        double secs = p->lag_records > 0 ? p->lag_seconds + (double)age_ms / 1000.0 : 0;
-        records += p->lag_records;
-        worst = secs > worst ? secs : worst;
-        json_array_append_new(parts,
-                              json_pack("{s:s, s:i, s:I, s:I, s:f}", "topic", p->topic, "partition",
-                                        p->partition, "replicated_up_to", (json_int_t)p->replicated,
-                                        "records", (json_int_t)p->lag_records, "seconds", secs));
+        json_array_append_new(
+            parts, json_pack("{s:s, s:i, s:I, s:I, s:f}", "topic", p->topic, "partition",
+                             p->partition, "replicated_up_to", (json_int_t)p->replicated, "records",
+                             (json_int_t)p->lag_records, "seconds", part_rpo_seconds(p, age_ms)));
     }
     return json_pack("{s:I, s:n, s:f, s:b, s:I, s:I, s:o}", "records", (json_int_t)records, "bytes",
                      "seconds", worst, "estimated", 1, "sample_ms", (json_int_t)m->lag_wall_ms,
@@ -322,4 +341,24 @@ json_t *fo__monitor_status(fo_monitor_t *m)
                   m->probes ? m->probes : json_null(), "rpo_estimate", rpo_estimate(m));
     pthread_mutex_unlock(&m->lock);
     return o;
+}
+
+void fo__monitor_view(fo_monitor_t *m, fo_monitor_view_t *out)
+{
+    pthread_mutex_lock(&m->lock);
+    snprintf(out->site, sizeof(out->site), "%s", m->active);
+    out->up = m->health.up;
+    out->failed_intervals_total = m->health.failed_total;
+    out->failed_probes_total = m->failed_probes;
+    rpo_totals(m, sample_age_ms(m), &out->rpo_records, &out->rpo_seconds);
+    pthread_mutex_unlock(&m->lock);
+}
+
+json_t *fo__monitor_probes(fo_monitor_t *m)
+{
+    /* Each interval replaces the array and never changes it after. */
+    pthread_mutex_lock(&m->lock);
+    json_t *p = m->probes ? json_incref(m->probes) : json_array();
+    pthread_mutex_unlock(&m->lock);
+    return p;
 }

@@ -482,6 +482,16 @@ static void test_auto_failover_refused_over_max_rpo(void **state)
              "the refused report's RPO: %s", text);
     free(text);
     json_decref(r);
+    char *metrics = NULL;
+    int code, found = 0;
+    th_http_get(g_fo.http_port, "/metrics", &code, &metrics);
+    double secs = th_metric_sum(metrics ?: "", "xdc_failover_rpo_estimate_seconds ", &found);
+    TH_CHECK(found == 1 && secs > 2.0, "xdc_failover_rpo_estimate_seconds: %d lines, %g", found,
+             secs);
+    double recs = th_metric_sum(metrics ?: "", "xdc_failover_rpo_estimate_records ", &found);
+    TH_CHECK(found == 1 && recs > 0, "xdc_failover_rpo_estimate_records: %d lines, %g", found,
+             recs);
+    free(metrics);
     /* Nothing moved, and the refusal is not repeated every interval. */
     th_sleep_ms(3000);
     th_fo_expect_dns(&g_fo, TH_FO_PRIMARY_IP);
@@ -585,12 +595,26 @@ static void test_canary_probe(void **state)
     json_decref(st);
     TH_CHECK(strstr(th_proc_output(g_fo.proc), "primary declared down"), "log: %s",
              th_proc_output(g_fo.proc));
-    int found = 0;
+    /* /metrics says the same as the status. */
     char *metrics = NULL;
     int code;
     th_http_get(g_fo.http_port, "/metrics", &code, &metrics);
-    double ok = th_metric_sum(metrics ?: "", "xdc_failover_probe_ok{probe=\"canary\"}", &found);
-    TH_CHECK(found == 1 && ok == 0, "xdc_failover_probe_ok canary: %d lines, %g", found, ok);
+    static const struct {
+        const char *series;
+        double min, max;
+    } want[] = {
+        {"xdc_failover_probe_ok{probe=\"canary\"}", 0, 0},
+        {"xdc_failover_site_up ", 0, 0},
+        {"xdc_failover_active_site{site=\"primary\"}", 1, 1},
+        {"xdc_failover_failed_intervals_total ", 3, 1e9},
+        {"xdc_failover_failed_probes_total ", 6, 1e9},
+    };
+    for (size_t k = 0; k < sizeof(want) / sizeof(want[0]); k++) {
+        int found = 0;
+        double v = th_metric_sum(metrics ?: "", want[k].series, &found);
+        TH_CHECK(found == 1 && v >= want[k].min && v <= want[k].max, "%s: %d lines, %g",
+                 want[k].series, found, v);
+    }
     free(metrics);
 
     set_primary_fenced("false");
