@@ -17,7 +17,6 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <time.h>
 
 #define LOAD_INTERVAL_MS 100
 /* Not one of fence.exempt.client.ids: a fenced site refuses it. */
@@ -37,12 +36,6 @@ typedef struct load {
     int64_t last_ack_ms, max_gap_ms;
     char error[512];
 } load_t;
-
-static void sleep_ms(int ms)
-{
-    struct timespec ts = {ms / 1000, (long)(ms % 1000) * 1000000L};
-    nanosleep(&ts, NULL);
-}
 
 static void load_account(load_t *l)
 {
@@ -149,7 +142,7 @@ static void *load_main(void *arg)
         load_account(l);
         int64_t left = next - xdc_mono_ms();
         if (left > 0)
-            sleep_ms((int)left);
+            xdc_sleep_ms(left);
     }
     if (l->rk)
         rd_kafka_flush(l->rk, 5000);
@@ -231,7 +224,7 @@ int fo_drill(fo_t *fo, const char *id, int dry_run, json_t **report)
         /* Clients live on DR for a while: the way back then carries their
          * writes and commits, as after a real failover. */
         if (!dry_run)
-            sleep_ms(fo->conf->drill_hold_ms);
+            xdc_sleep_ms(fo->conf->drill_hold_ms);
         back = run_leg(fo, id, "failback", dry_run);
     }
     if (loading) {

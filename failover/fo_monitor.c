@@ -14,7 +14,6 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <time.h>
 
 struct fo_monitor {
     fo_t *fo;
@@ -40,10 +39,8 @@ struct fo_monitor {
 
 static void sleep_until(fo_monitor_t *m, int64_t deadline)
 {
-    while (!atomic_load(&m->stop) && xdc_mono_ms() < deadline) {
-        struct timespec ts = {0, 20 * 1000000L};
-        nanosleep(&ts, NULL);
-    }
+    while (!atomic_load(&m->stop) && xdc_mono_ms() < deadline)
+        xdc_sleep_ms(20);
 }
 
 /* The site server 0 answers for the name; "unknown" when it holds neither

@@ -4,6 +4,7 @@
  * the record: the second one's update fails with NXRRSET. */
 #include "failover/fo_int.h"
 
+#include "common/clock.h"
 #include "common/err.h"
 #include "common/log.h"
 #include "common/util.h"
@@ -185,8 +186,7 @@ static int update(fo_dns_t *dns, int i, const conf_list_t *from, const conf_list
         if (lost && attempt < dns->conf.retries) {
             log_info("dns: %s; retrying", why);
             /* A restarting server needs a moment; don't spend the retries at once. */
-            struct timespec ts = {0, (100L << attempt) * 1000000L % 1000000000L};
-            nanosleep(&ts, NULL);
+            xdc_sleep_ms(100L << (attempt < 4 ? attempt : 4));
         }
     }
     return rc;

@@ -22,7 +22,6 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <time.h>
 
 #define POLL_MS 200
 
@@ -40,12 +39,6 @@ typedef struct sw {
     int paused;         /* this switch paused the flow from -> to */
     char err[1024];
 } sw_t;
-
-static void sleep_ms(int ms)
-{
-    struct timespec ts = {ms / 1000, (long)(ms % 1000) * 1000000L};
-    nanosleep(&ts, NULL);
-}
 
 static json_t *phase_begin(sw_t *s, const char *name)
 {
@@ -178,7 +171,7 @@ static int drain_wait(sw_t *s, json_t *ph)
             rc = XDC_ETIMEDOUT;
             break;
         }
-        sleep_ms(POLL_MS);
+        xdc_sleep_ms(POLL_MS);
         /* Re-read the mirror; the log ends are final. */
         fo_lag_t next;
         rc = fo__mirror_lag(s->mirror_url, s->flow, &next, s->err, sizeof(s->err));
@@ -249,7 +242,7 @@ static int checkpoints(sw_t *s)
             rc = XDC_ETIMEDOUT;
             break;
         }
-        sleep_ms(POLL_MS);
+        xdc_sleep_ms(POLL_MS);
     }
     json_object_set_new(ph, "pass_ms", json_integer(last));
     if (pending && json_array_size(pending))
@@ -470,7 +463,7 @@ static int verify_canary(sw_t *s, json_t *v)
     do {
         left = deadline - xdc_mono_ms();
         rc = fo__canary_round(k, left > 0 ? (int)left : 1, why, sizeof(why));
-    } while (rc && xdc_mono_ms() < deadline && (sleep_ms(POLL_MS), 1));
+    } while (rc && xdc_mono_ms() < deadline && (xdc_sleep_ms(POLL_MS), 1));
     fo__canary_free(k);
     json_object_set_new(v, "canary_ok", json_boolean(rc == 0));
     if (rc)
