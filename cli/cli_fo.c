@@ -9,8 +9,6 @@
 #include "conf/conf.h"
 #include "failover/failover.h"
 
-#include <ctype.h>
-#include <errno.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -20,21 +18,9 @@
 /* The first line of @p path, trimmed.  @return 0, or 2 reported. */
 static int read_token(const char *cmd, const char *path, char **out)
 {
-    char line[1024];
-    FILE *f = fopen(path, "r");
-    if (!f)
-        return cli_usage_error("%s: token file %s: cannot read: %s", cmd, path, strerror(errno));
-    int got = fgets(line, sizeof(line), f) != NULL;
-    fclose(f);
-    char *s = line;
-    size_t n = got ? strlen(line) : 0;
-    while (n > 0 && isspace((unsigned char)s[n - 1]))
-        s[--n] = '\0';
-    while (n > 0 && isspace((unsigned char)*s))
-        s++, n--;
-    if (n == 0)
-        return cli_usage_error("%s: token file %s is empty", cmd, path);
-    *out = xstrdup(s);
+    char why[1200];
+    if (xdc_read_secret("token file", path, out, why, sizeof(why)) < 0)
+        return cli_usage_error("%s: %s", cmd, why);
     return 0;
 }
 
