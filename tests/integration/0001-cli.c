@@ -27,23 +27,12 @@ static const char *const k_components[] = {"broker", "mirror", "failover"};
 
 /* The result of the last run_cmd(). Kept in a static and released by
  * cli_teardown(), so a failing assertion leaks nothing. */
-typedef struct run {
-    int status;
-    char *out;
-    char *err;
-} run_t;
+typedef th_result_t run_t;
 static run_t g_run;
-
-static void run_clear(void)
-{
-    free(g_run.out);
-    free(g_run.err);
-    memset(&g_run, 0, sizeof(g_run));
-}
 
 static int cli_teardown(void **state)
 {
-    run_clear();
+    th_result_clear(&g_run);
     return th_teardown(state);
 }
 
@@ -51,15 +40,7 @@ static int cli_teardown(void **state)
  * @return the result, borrowed until the next run_cmd() or the teardown. */
 static const run_t *run_cmd(const char *const argv[])
 {
-    int rc;
-
-    run_clear();
-    rc = th_run_split(argv, th_ms(10000), &g_run.status, &g_run.out, &g_run.err);
-    TH_CHECK(rc != -ETIMEDOUT, "%s %s: still running after %d ms (stderr: %s)", argv[0],
-             argv[1] ? argv[1] : "", th_ms(10000), g_run.err ? g_run.err : "");
-    TH_CHECK(rc == 0, "%s: cannot run: %s", argv[0], strerror(-rc));
-    TH_CHECK(g_run.out && g_run.err, "th_run_split: no output captured");
-    return &g_run;
+    return th_run_result(&g_run, argv, th_ms(10000));
 }
 
 /* snprintf() that fails the test instead of truncating. */
@@ -221,7 +202,7 @@ static const run_t *run_broker_expect_no_listener(const char *file, int port)
     th_proc_t *p;
     int waited = 0;
 
-    run_clear();
+    th_result_clear(&g_run);
     p = th_spawn_split(argv, NULL, NULL);
     TH_CHECK(p, "cannot start xdc-broker: %s", strerror(errno));
     while (th_proc_wait(p, 10, &g_run.status) == -ETIMEDOUT) {

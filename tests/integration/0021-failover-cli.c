@@ -49,18 +49,8 @@ static char g_url[64], g_token[600], g_conf[600], g_mirror_token[600];
 
 /* --- running xdc ------------------------------------------------------------- */
 
-typedef struct run {
-    int status;
-    char *out, *err;
-} run_t;
+typedef th_result_t run_t;
 static run_t g_run;
-
-static void run_clear(void)
-{
-    free(g_run.out);
-    free(g_run.err);
-    memset(&g_run, 0, sizeof(g_run));
-}
 
 /* Run `xdc` with the arguments up to NULL.
  * @return the result, borrowed until the next xdc() or the teardown. */
@@ -74,11 +64,7 @@ static const run_t *xdc(const char *arg, ...)
         argv[n++] = a;
     va_end(ap);
     argv[n] = NULL;
-    run_clear();
-    int rc = th_run_split(argv, th_ms(180000), &g_run.status, &g_run.out, &g_run.err);
-    TH_CHECK(rc == 0, "xdc %s: %s", arg, rc == -ETIMEDOUT ? "still running" : strerror(-rc));
-    TH_CHECK(g_run.out && g_run.err, "xdc %s: no output captured", arg);
-    return &g_run;
+    return th_run_result(&g_run, argv, th_ms(180000));
 }
 
 #define EXPECT_EXIT(r, want)                                                                       \
@@ -201,7 +187,7 @@ static int group_setup(void **state)
 
 static int group_teardown(void **state)
 {
-    run_clear();
+    th_result_clear(&g_run);
     th_kafka_set_client_id(NULL);
     th_fo_controller_stop(&g_fo);
     return th_teardown(state);

@@ -817,6 +817,27 @@ int th_run_split(const char *const argv[], int timeout_ms, int *exit_status, cha
     return th__run(argv, true, timeout_ms, exit_status, out, err);
 }
 
+void th_result_clear(th_result_t *r)
+{
+    free(r->out);
+    free(r->err);
+    memset(r, 0, sizeof(*r));
+}
+
+const th_result_t *th_run_result(th_result_t *r, const char *const argv[], int timeout_ms)
+{
+    th_result_clear(r);
+    int rc = th_run_split(argv, timeout_ms, &r->status, &r->out, &r->err);
+    if (rc == -ETIMEDOUT)
+        th__fatal("%s %s: still running after %d ms (stderr: %s)", argv[0], argv[1] ? argv[1] : "",
+                  timeout_ms, r->err ? r->err : "");
+    if (rc)
+        th__fatal("%s: cannot run: %s", argv[0], strerror(-rc));
+    if (!r->out || !r->err)
+        th__fatal("%s: no output captured", argv[0]);
+    return r;
+}
+
 /* --- cleanup ------------------------------------------------------------ */
 
 static void th__free_strs(char ***v, size_t *n, bool rmtree)

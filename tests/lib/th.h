@@ -158,6 +158,20 @@ int th_run(const char *const argv[], int timeout_ms, int *exit_status, char **ou
 int th_run_split(const char *const argv[], int timeout_ms, int *exit_status, char **out,
                  char **err);
 
+/* A finished command: its exit status and its stdout and stderr apart. */
+typedef struct th_result {
+    int status;
+    char *out, *err;
+} th_result_t;
+
+/** Free @p r's output and zero it. */
+void th_result_clear(th_result_t *r);
+
+/** th_result_clear(@p r), then th_run_split() into it. Fails the test when
+ *  argv cannot be started, is still running after @p timeout_ms, or left
+ *  no output.  @return @p r. */
+const th_result_t *th_run_result(th_result_t *r, const char *const argv[], int timeout_ms);
+
 /* --- cleanup ---------------------------------------------------------- */
 
 /** Stop (SIGKILL) and free every process, remove every th_tmpdir() and free
